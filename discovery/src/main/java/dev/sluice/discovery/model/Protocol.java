@@ -1,0 +1,7 @@
+package dev.sluice.discovery.model;
+
+/** The transport protocols Sluice proxies. SCTP is reported and skipped by translation. */
+public enum Protocol {
+    TCP,
+    UDP
+}

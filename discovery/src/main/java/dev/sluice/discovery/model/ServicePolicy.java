@@ -1,0 +1,53 @@
+package dev.sluice.discovery.model;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How the data path treats connections to one service port, apart from where they go.
+ *
+ * @param internalLocal       {@code internalTrafficPolicy: Local}
+ * @param externalLocal       {@code externalTrafficPolicy: Local} (only meaningful when externally accessible)
+ * @param affinity            client-IP affinity, or {@code null} for none
+ * @param sourceRanges        clients allowed to reach LoadBalancer frontends; empty allows all
+ * @param healthCheckNodePort the health-check node port, or 0 for none
+ * @param balance             how an endpoint is picked
+ * @param maxConnections      concurrent connections allowed to this service port, 0 for no limit
+ */
+public record ServicePolicy(
+        boolean internalLocal,
+        boolean externalLocal,
+        SessionAffinity affinity,
+        List<Cidr> sourceRanges,
+        int healthCheckNodePort,
+        Balance balance,
+        int maxConnections) {
+
+    /** Cluster-wide traffic, no affinity, no source ranges, round robin, no limit. */
+    public static final ServicePolicy DEFAULT =
+            new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
+
+    public ServicePolicy {
+        sourceRanges = List.copyOf(sourceRanges);
+        Objects.requireNonNull(balance, "balance");
+        if (healthCheckNodePort != 0) {
+            Ports.check("healthCheckNodePort", healthCheckNodePort);
+        }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: 0 for no limit, or more)");
+        }
+    }
+
+    /** Whether a client at this address may use a LoadBalancer frontend. */
+    public boolean admits(java.net.InetAddress client) {
+        if (sourceRanges.isEmpty()) {
+            return true;
+        }
+        for (Cidr range : sourceRanges) {
+            if (range.contains(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
