@@ -6,7 +6,7 @@ import picocli.CommandLine;
 final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = Main.class.getPackage().getImplementationVersion();
+        String version = Version.class.getPackage().getImplementationVersion();
         return new String[] {"sluice " + (version == null ? "development build" : version),
             "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
     }
