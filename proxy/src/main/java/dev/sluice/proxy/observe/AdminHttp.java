@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -25,18 +27,44 @@ final class AdminHttp {
     private AdminHttp() {
     }
 
+    /** A listening server and the connections it accepted. */
+    static final class Server {
+        private final Channel listener;
+        private final ChannelGroup connections;
+
+        private Server(Channel listener, ChannelGroup connections) {
+            this.listener = listener;
+            this.connections = connections;
+        }
+
+        InetSocketAddress localAddress() {
+            return (InetSocketAddress) listener.localAddress();
+        }
+
+        /**
+         * Stops listening and closes every accepted connection too, as Go's {@code Server.Close}
+         * does: a client holding a keep-alive connection must not keep getting answers from a
+         * port that was closed.
+         */
+        void close() {
+            listener.close().syncUninterruptibly();
+            connections.close().awaitUninterruptibly();
+        }
+    }
+
     /**
      * Binds {@code address} and serves every connection with {@code handler}, which must be
-     * sharable. Returns the bound server channel; blocks until bound, so it must not be called on
-     * the admin thread itself.
+     * sharable. Blocks until bound, so it must not be called on the admin thread itself.
      */
-    static Channel bind(AdminEventLoop loop, InetSocketAddress address, ChannelHandler handler) throws IOException {
+    static Server bind(AdminEventLoop loop, InetSocketAddress address, ChannelHandler handler) throws IOException {
+        ChannelGroup connections = new DefaultChannelGroup(loop.group().next());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop.group())
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast(
                                 new ReadTimeoutHandler(IDLE_SECONDS),
                                 new HttpServerCodec(),
@@ -52,7 +80,7 @@ final class AdminHttp {
         if (!bound.isSuccess()) {
             throw new IOException("bind " + describe(address) + ": " + bound.cause().getMessage(), bound.cause());
         }
-        return bound.channel();
+        return new Server(bound.channel(), connections);
     }
 
     /** {@code ip:port} without any name look-up. */

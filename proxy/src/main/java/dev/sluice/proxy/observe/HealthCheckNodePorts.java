@@ -5,7 +5,6 @@ import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
 import dev.sluice.discovery.state.SyncTracker;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -123,7 +122,7 @@ public final class HealthCheckNodePorts implements TableListener, AutoCloseable 
         }
         ServiceCheck check = new ServiceCheck(service, port, local);
         try {
-            check.channel = AdminHttp.bind(loop, new InetSocketAddress(bindAddress, port), check.handler);
+            check.server = AdminHttp.bind(loop, new InetSocketAddress(bindAddress, port), check.handler);
         } catch (IOException e) {
             if (failed.add(service)) {
                 log.error("[{}] health-check node port {} not opened, will retry at the next update: {}",
@@ -165,7 +164,7 @@ public final class HealthCheckNodePorts implements TableListener, AutoCloseable 
         final ServiceName service;
         final int port;
         volatile int localEndpoints;
-        Channel channel;
+        AdminHttp.Server server;
         final AdminHandler handler = new AdminHandler() {
             @Override
             Reply reply(String path) {
@@ -194,8 +193,8 @@ public final class HealthCheckNodePorts implements TableListener, AutoCloseable 
         }
 
         void close() {
-            if (channel != null) {
-                channel.close().syncUninterruptibly();
+            if (server != null) {
+                server.close();
             }
         }
     }

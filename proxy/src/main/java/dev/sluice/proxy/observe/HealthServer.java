@@ -3,7 +3,6 @@ package dev.sluice.proxy.observe;
 import dev.sluice.discovery.state.SyncTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,8 +41,8 @@ public final class HealthServer implements AutoCloseable {
     private final Counter healthz503;
     private final Counter livez200;
     private final Counter livez503;
-    /** Set by start, cleared by close; both run on the caller's thread. */
-    private volatile Channel channel;
+    /** Set by start, cleared by close. */
+    private volatile AdminHttp.Server server;
 
     /**
      * @param loop     the admin event loop
@@ -78,11 +77,11 @@ public final class HealthServer implements AutoCloseable {
 
     /** Starts listening; returns the bound address (useful with port 0). */
     public InetSocketAddress start() throws IOException {
-        if (channel != null) {
+        if (server != null) {
             throw new IllegalStateException("health server already started on " + AdminHttp.describe(address));
         }
-        channel = AdminHttp.bind(loop, address, new Handler());
-        InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+        server = AdminHttp.bind(loop, address, new Handler());
+        InetSocketAddress bound = server.localAddress();
         log.info("serving /healthz and /livez on {}", AdminHttp.describe(bound));
         return bound;
     }
@@ -90,10 +89,10 @@ public final class HealthServer implements AutoCloseable {
     /** Stops listening. */
     @Override
     public void close() {
-        Channel open = channel;
-        channel = null;
+        AdminHttp.Server open = server;
+        server = null;
         if (open != null) {
-            open.close().syncUninterruptibly();
+            open.close();
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.sluice.proxy.observe;
 
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,7 +23,7 @@ public final class MetricsServer implements AutoCloseable {
     private final AdminEventLoop loop;
     private final InetSocketAddress address;
     private final Metrics metrics;
-    private volatile Channel channel;
+    private volatile AdminHttp.Server server;
 
     /**
      * @param loop    the admin event loop
@@ -39,11 +38,11 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Starts listening; returns the bound address (useful with port 0). */
     public InetSocketAddress start() throws IOException {
-        if (channel != null) {
+        if (server != null) {
             throw new IllegalStateException("metrics server already started on " + AdminHttp.describe(address));
         }
-        channel = AdminHttp.bind(loop, address, new Handler());
-        InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+        server = AdminHttp.bind(loop, address, new Handler());
+        InetSocketAddress bound = server.localAddress();
         log.info("serving /metrics on {}", AdminHttp.describe(bound));
         return bound;
     }
@@ -51,10 +50,10 @@ public final class MetricsServer implements AutoCloseable {
     /** Stops listening. */
     @Override
     public void close() {
-        Channel open = channel;
-        channel = null;
+        AdminHttp.Server open = server;
+        server = null;
         if (open != null) {
-            open.close().syncUninterruptibly();
+            open.close();
         }
     }
 
