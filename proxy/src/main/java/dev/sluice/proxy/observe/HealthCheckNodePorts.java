@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,9 +37,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only Services whose keys changed are reconciled. A port that cannot be bound is logged, and
  * retried at each later publication, as kube-proxy retries at each sync; it never stops the others.
+ * Because it learns only from changes, add it to the publisher before the source starts.
  */
 public final class HealthCheckNodePorts implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HealthCheckNodePorts.class);
+
+    /**
+     * The default bind address, {@code 0.0.0.0}: as with Go's listener in kube-proxy, the JDK binds
+     * it as a dual-stack wildcard, so IPv6 clients are answered too.
+     */
+    public static final InetAddress ANY = anyAddress();
 
     private final AdminEventLoop loop;
     private final InetAddress bindAddress;
@@ -56,7 +64,7 @@ public final class HealthCheckNodePorts implements TableListener, AutoCloseable 
 
     /**
      * @param loop          the admin event loop
-     * @param bindAddress   where the ports listen: {@code 0.0.0.0} on a node, loopback in tests
+     * @param bindAddress   where the ports listen: {@link #ANY} on a node, loopback in tests
      * @param tracker       the proxy's sync status
      * @param healthTimeout as given to {@link HealthServer}
      */
@@ -65,6 +73,14 @@ public final class HealthCheckNodePorts implements TableListener, AutoCloseable 
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         this.healthTimeout = Objects.requireNonNull(healthTimeout, "healthTimeout");
+    }
+
+    private static InetAddress anyAddress() {
+        try {
+            return InetAddress.getByAddress(new byte[4]);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("four bytes are always an IPv4 address", e);
+        }
     }
 
     @Override
