@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MappingIterator;
 import tools.jackson.databind.ObjectMapper;
@@ -78,7 +80,7 @@ public final class ManifestReader {
                         }
                         node = documents.nextValue();
                     } catch (JacksonException e) {
-                        throw new ManifestException(source + ": document " + document + ": "
+                        throw new ManifestException(source + ": document " + document + ": " + location(e)
                                 + firstLine(e.getOriginalMessage()) + " (expected: valid " + (json ? "JSON" : "YAML")
                                 + ")", e);
                     }
@@ -158,8 +160,16 @@ public final class ManifestReader {
 
     private static String describe(JsonNode node) {
         String text = node.toString();
-        return node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " "
+        return node.getNodeType().toString().toLowerCase(Locale.ROOT) + " "
                 + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+    }
+
+    private static String location(JacksonException e) {
+        TokenStreamLocation where = e.getLocation();
+        if (where == null || where.getLineNr() < 1) {
+            return "";
+        }
+        return "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
     }
 
     private static String firstLine(String message) {

@@ -5,6 +5,7 @@ import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Renders an {@link Explanation} as aligned columns: one row per entry, continued on further
@@ -99,7 +100,7 @@ final class ExplanationTable {
         if (p.healthCheckNodePort() != 0) {
             lines.add("health check node port " + p.healthCheckNodePort());
         }
-        lines.add("balance " + p.balance().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        lines.add("balance " + p.balance().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (p.maxConnections() != 0) {
             lines.add("max connections " + p.maxConnections());
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.discovery.model.ServiceEntry;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatus;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ class FrontendsTest {
 
     static ServiceStatus ingress(LoadBalancerIngress... ingresses) {
         ServiceStatus status = new ServiceStatus();
-        status.setLoadBalancer(new io.fabric8.kubernetes.api.model.LoadBalancerStatus(
+        status.setLoadBalancer(new LoadBalancerStatus(
                 new ArrayList<>(List.of(ingresses))));
         return status;
     }

@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,11 +188,15 @@ final class Mutator {
 
     @SafeVarargs
     private static <T> List<T> list(T... values) {
-        return new ArrayList<>(Arrays.asList(values));
+        List<T> list = new ArrayList<>(values.length);
+        for (T value : values) {
+            list.add(value);
+        }
+        return list;
     }
 
     @SafeVarargs
     private <T> T pick(T... values) {
-        return generator.pick(values);
+        return values[random.nextInt(values.length)];
     }
 }

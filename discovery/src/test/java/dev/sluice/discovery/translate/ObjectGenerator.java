@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class ObjectGenerator {
             clusterIps.add(ipv6(0));
         }
         if (random.nextBoolean()) {
-            java.util.Collections.reverse(clusterIps);
+            Collections.reverse(clusterIps);
         }
         String type = pick("ClusterIP", "NodePort", "LoadBalancer", null);
         ServiceSpec spec = new ServiceSpec();

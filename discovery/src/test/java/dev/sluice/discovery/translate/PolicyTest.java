@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -122,7 +123,7 @@ class PolicyTest {
     }
 
     @ParameterizedTest(name = "node default {0} applies without annotation")
-    @org.junit.jupiter.params.provider.EnumSource(Balance.class)
+    @EnumSource(Balance.class)
     void nodeDefaultBalance(Balance balance) {
         Translation t = ServiceTranslator.translate(service("web", "198.18.0.10").build(), SLICES,
                 new NodeContext("node-a", null, balance));

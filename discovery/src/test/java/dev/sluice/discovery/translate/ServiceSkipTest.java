@@ -6,13 +6,18 @@ import static dev.sluice.discovery.translate.K8s.service;
 import static dev.sluice.discovery.translate.K8s.slice;
 import static dev.sluice.discovery.translate.K8s.slicePort;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.sluice.discovery.model.Balance;
+import io.fabric8.kubernetes.api.model.ClientIPConfig;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -47,12 +52,12 @@ class ServiceSkipTest {
                 new Case("ExternalName", s -> s.getSpec().setType("ExternalName"), 0, "external-name"),
                 new Case("unknown type", s -> s.getSpec().setType("Gateway"), 0, "unsupported-type"),
                 new Case("owned by another proxy",
-                        s -> s.getMetadata().setLabels(new java.util.HashMap<>(
-                                java.util.Map.of(ServiceTranslator.PROXY_NAME_LABEL, "other"))), 0,
+                        s -> s.getMetadata().setLabels(new HashMap<>(
+                                Map.of(ServiceTranslator.PROXY_NAME_LABEL, "other"))), 0,
                         "service-proxy-name"),
                 new Case("headless label",
-                        s -> s.getMetadata().setLabels(new java.util.HashMap<>(
-                                java.util.Map.of(ServiceTranslator.HEADLESS_LABEL, ""))), 0, "headless"),
+                        s -> s.getMetadata().setLabels(new HashMap<>(
+                                Map.of(ServiceTranslator.HEADLESS_LABEL, ""))), 0, "headless"),
                 new Case("no spec", s -> s.setSpec(null), 0, "no-spec"),
                 new Case("no name", s -> s.getMetadata().setName(null), 0, "no-name"),
                 new Case("no metadata", s -> s.setMetadata(null), 0, "no-name"),
@@ -84,23 +89,23 @@ class ServiceSkipTest {
                         s -> s.getSpec().setExternalIPs(List.of("198.19.1.4", "198.19.1")), 1, "invalid-address"),
                 new Case("zoned IPv6 external IP",
                         s -> s.getSpec().setExternalIPs(List.of("fe80::1%eth0")), 1, "invalid-address"),
-                new Case("bad balance annotation", s -> s.getMetadata().setAnnotations(new java.util.HashMap<>(
-                        java.util.Map.of(PolicyReader.BALANCE_ANNOTATION, "random"))), 1, "invalid-annotation"),
-                new Case("negative max-connections", s -> s.getMetadata().setAnnotations(new java.util.HashMap<>(
-                        java.util.Map.of(PolicyReader.MAX_CONNECTIONS_ANNOTATION, "-3"))), 1, "invalid-annotation"),
+                new Case("bad balance annotation", s -> s.getMetadata().setAnnotations(new HashMap<>(
+                        Map.of(PolicyReader.BALANCE_ANNOTATION, "random"))), 1, "invalid-annotation"),
+                new Case("negative max-connections", s -> s.getMetadata().setAnnotations(new HashMap<>(
+                        Map.of(PolicyReader.MAX_CONNECTIONS_ANNOTATION, "-3"))), 1, "invalid-annotation"),
                 new Case("non-numeric max-connections",
-                        s -> s.getMetadata().setAnnotations(new java.util.HashMap<>(
-                                java.util.Map.of(PolicyReader.MAX_CONNECTIONS_ANNOTATION, "lots"))), 1,
+                        s -> s.getMetadata().setAnnotations(new HashMap<>(
+                                Map.of(PolicyReader.MAX_CONNECTIONS_ANNOTATION, "lots"))), 1,
                         "invalid-annotation"),
                 new Case("affinity timeout 0", s -> {
                     s.getSpec().setSessionAffinity("ClientIP");
-                    s.getSpec().setSessionAffinityConfig(new io.fabric8.kubernetes.api.model.SessionAffinityConfig(
-                            new io.fabric8.kubernetes.api.model.ClientIPConfig(0)));
+                    s.getSpec().setSessionAffinityConfig(new SessionAffinityConfig(
+                            new ClientIPConfig(0)));
                 }, 1, "invalid-affinity-timeout"),
                 new Case("affinity timeout over a day", s -> {
                     s.getSpec().setSessionAffinity("ClientIP");
-                    s.getSpec().setSessionAffinityConfig(new io.fabric8.kubernetes.api.model.SessionAffinityConfig(
-                            new io.fabric8.kubernetes.api.model.ClientIPConfig(86401)));
+                    s.getSpec().setSessionAffinityConfig(new SessionAffinityConfig(
+                            new ClientIPConfig(86401)));
                 }, 1, "invalid-affinity-timeout"),
                 new Case("unknown affinity", s -> s.getSpec().setSessionAffinity("Cookie"), 1,
                         "invalid-session-affinity"),
@@ -119,7 +124,7 @@ class ServiceSkipTest {
 
         assertThat(t.entries()).hasSize(c.entries());
         assertThat(t.skipped()).extracting(Skip::kind, Skip::reason)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("Service", c.reason()));
+                .containsExactly(tuple("Service", c.reason()));
     }
 
     @Test
@@ -185,6 +190,6 @@ class ServiceSkipTest {
             assertThat(e.totalEndpoints()).isZero();
         });
         assertThat(t.skipped()).extracting(Skip::kind, Skip::name, Skip::reason)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("EndpointSlice", "web-abc", c.reason()));
+                .containsExactly(tuple("EndpointSlice", "web-abc", c.reason()));
     }
 }

@@ -9,8 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.discovery.model.ServiceEntry;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +52,7 @@ class SliceEndpointsTest {
                         List.of("198.18.2.5:8080"), 1, 0),
                 new Case("an unnamed slice port without protocol matches an unnamed TCP port", () -> {
                     Service s = web();
-                    s.getSpec().setPorts(new java.util.ArrayList<>(List.of(port(null, null, 80, 0))));
+                    s.getSpec().setPorts(new ArrayList<>(List.of(port(null, null, 80, 0))));
                     return s;
                 }, List.of(slice("web", "a", "IPv4", slicePort(null, null, 8080), endpoint("198.18.2.3", null))),
                         List.of("198.18.2.3:8080"), 1, 0),
@@ -104,7 +107,7 @@ class SliceEndpointsTest {
     @MethodSource("cases")
     void endpointsOfThePort(Case c) {
         Service service = c.service().get();
-        String firstPort = java.util.Objects.requireNonNullElse(service.getSpec().getPorts().get(0).getName(), "");
+        String firstPort = Objects.requireNonNullElse(service.getSpec().getPorts().get(0).getName(), "");
 
         Translation t = ServiceTranslator.translate(service, c.slices(), ServiceSkipTest.NODE);
 
@@ -116,7 +119,7 @@ class SliceEndpointsTest {
         assertThat(t.skipped()).isEmpty();
     }
 
-    private static io.fabric8.kubernetes.api.model.discovery.v1.Endpoint multi(String... ips) {
+    private static Endpoint multi(String... ips) {
         var e = endpoint(ips[0], null);
         e.setAddresses(List.of(ips));
         return e;

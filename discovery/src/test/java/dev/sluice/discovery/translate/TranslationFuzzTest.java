@@ -1,6 +1,7 @@
 package dev.sluice.discovery.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
@@ -60,7 +61,7 @@ class TranslationFuzzTest {
                 defect.apply().accept(a, random);
                 Translation withDefect = translate(a);
                 assertThat(withDefect.skipped()).as("skips after adding a defect").extracting(Skip::kind, Skip::reason)
-                        .contains(org.assertj.core.groups.Tuple.tuple(defect.kind(), defect.reason()));
+                        .contains(tuple(defect.kind(), defect.reason()));
                 if (defect.keepsEntries()) {
                     assertThat(withDefect.entries()).isEqualTo(clean.entries());
                 }

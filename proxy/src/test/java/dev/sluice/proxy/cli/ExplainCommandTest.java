@@ -3,6 +3,7 @@ package dev.sluice.proxy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,7 +44,7 @@ class ExplainCommandTest {
                 nodeName: node-a
             """;
 
-    KubernetesClient client;
+    static KubernetesClient client;
 
     @TempDir
     Path dir;
@@ -156,7 +157,7 @@ class ExplainCommandTest {
         assertThat(run.err()).startsWith("sluice explain: cluster https://127.0.0.1:1/").hasLineCount(1);
     }
 
-    private static io.fabric8.kubernetes.api.model.Service service(String name, String label) {
+    private static Service service(String name, String label) {
         ServiceBuilder builder = new ServiceBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withClusterIP("198.18.0." + (10 + name.length())).addNewPort().withName("http")
                 .withPort(80).endPort().endSpec();
