@@ -28,8 +28,9 @@ final class Proxy implements AutoCloseable {
     final ListenerSet listeners;
     private long generation;
 
+    /** A proxy on the options' transport, or on {@code -Dsluice.test.transport} when set (to run the suite on each). */
     Proxy(ProxyOptions options) {
-        this(Transport.choose(options.transport()), options);
+        this(Transport.choose(System.getProperty("sluice.test.transport", options.transport())), options);
     }
 
     Proxy(Transport transport, ProxyOptions options) {
