@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fabric8 mock API server, started by hand so a test can stop it and start another one on
@@ -95,7 +96,13 @@ final class MockApi implements AutoCloseable {
     public void close() {
         clients.forEach(KubernetesClient::close);
         if (running) {
-            stop();
+            try {
+                stop();
+            } catch (IllegalStateException e) {
+                // Vert.x gives the server 10 s to close; on a loaded machine that can pass after the
+                // test itself succeeded. The port is released with the JVM either way.
+                LoggerFactory.getLogger(MockApi.class).warn("mock API server on port {} did not close: {}", port, e.toString());
+            }
         }
     }
 }
