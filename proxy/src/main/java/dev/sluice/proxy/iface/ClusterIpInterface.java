@@ -64,8 +64,9 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
     private final IpCommand ip;
     private final AtomicLong failedChanges = new AtomicLong();
 
+    /** Written under this object's monitor; read by status pages without locking. */
+    private volatile HostDevice device;
     // Guarded by this.
-    private HostDevice device;
     private BackendTable seen;
     private final Map<InetAddress, Integer> wanted = new HashMap<>();
     private final Set<InetAddress> held = new HashSet<>();
@@ -281,13 +282,15 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
     }
 
     /** The interface the addresses are on: the dummy interface, or {@code lo} in the fallback. */
-    public synchronized String device() {
-        return device == null ? name : device.device();
+    public String device() {
+        HostDevice current = device;
+        return current == null ? name : current.device();
     }
 
     /** Whether the addresses are on {@code lo} because the kernel has no dummy driver. */
-    public synchronized boolean usingLoopback() {
-        return device != null && device.loopback();
+    public boolean usingLoopback() {
+        HostDevice current = device;
+        return current != null && current.loopback();
     }
 
     /** How many address additions or removals have failed since start. */
@@ -301,20 +304,23 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
         if (device == null) {
             return;
         }
-        BackendTable last = seen == null ? BackendTable.empty() : seen;
         wanted.clear();
         foreign.clear();
-        retry.clear();
-        if (!held.isEmpty()) {
-            apply(new ArrayList<>(held), List.of(), last);
-        }
-        if (!device.loopback()) {
+        if (device.loopback()) {
+            if (!held.isEmpty()) {
+                apply(new ArrayList<>(held), List.of(), seen == null ? BackendTable.empty() : seen);
+            }
+        } else {
+            // Deleting the dummy interface takes its addresses with it.
             IpCommand.Result deleted = ip.run(List.of("link", "del", name));
-            if (!deleted.ok()) {
+            if (deleted.ok()) {
+                held.clear();
+            } else {
+                failedChanges.incrementAndGet();
                 log.warn("interface {}: ip link del failed: {}", name, deleted.stderr().trim());
             }
-            held.clear();
         }
+        retry.clear();
         publishSnapshot();
         device = null;
         seen = null;
