@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -303,7 +304,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** The addresses listened on, TCP and UDP alike. */
     public synchronized Set<InetSocketAddress> boundAddresses() {
-        Set<InetSocketAddress> bound = new java.util.HashSet<>();
+        Set<InetSocketAddress> bound = new HashSet<>();
         for (Listener listener : listeners.values()) {
             bound.add(listener.address.socket());
         }

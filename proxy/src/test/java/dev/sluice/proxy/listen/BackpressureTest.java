@@ -10,8 +10,11 @@ import dev.sluice.proxy.forward.TcpForwarder;
 import dev.sluice.proxy.net.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
@@ -36,7 +39,7 @@ class BackpressureTest {
                 Proxy proxy = new Proxy(Transport.choose(transport), ProxyOptions.DEFAULT)) {
             CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> sendAll(backend));
             proxy.publish(tcp("bulk", port, ServicePolicy.DEFAULT, new Backend(
-                    new java.net.InetSocketAddress(TestBackends.LOOPBACK, backend.getLocalPort()))));
+                    new InetSocketAddress(TestBackends.LOOPBACK, backend.getLocalPort()))));
 
             long received = 0;
             long maxPending = 0;
@@ -90,8 +93,8 @@ class BackpressureTest {
             // io_uring drain the rest of the socket at once on RDHUP (bounded by the kernel's
             // receive buffer, not by the water mark), which is not what this test measures.
             socket.getInputStream().read();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
