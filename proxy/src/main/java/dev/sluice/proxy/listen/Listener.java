@@ -1,5 +1,6 @@
 package dev.sluice.proxy.listen;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServicePortKey;
@@ -38,7 +39,7 @@ final class Listener {
     record Address(Protocol protocol, InetSocketAddress socket) {
         @Override
         public String toString() {
-            return protocol + " " + dev.sluice.discovery.model.Addresses.format(socket);
+            return protocol + " " + Addresses.format(socket);
         }
     }
 

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final Map<ServicePortKey, Map<Listener.Address, Frontend>> wanted = new HashMap<>();
     private final Map<Listener.Address, Listener> listeners = new HashMap<>();
     private final Map<Listener.Claim, BindFailure> failures = new LinkedHashMap<>();
+    /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
+    private final List<ChannelGroup> orphans = new ArrayList<>();
     private boolean accepting = true;
     private boolean closed;
 
@@ -194,7 +197,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** Established connections outlive their listener, like conntrack entries, unless a drain timeout ends them. */
     private void drain(Listener listener) {
-        if (!options.drainTimeout().isZero() && !listener.connections.isEmpty()) {
+        if (listener.connections.isEmpty()) {
+            return;
+        }
+        orphans.add(listener.connections);
+        if (!options.drainTimeout().isZero()) {
             maintenance.schedule(() -> listener.connections.close(), options.drainTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
         }
@@ -285,6 +292,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
         long now = System.nanoTime();
         slots.values().forEach(slot -> slot.sweep(now));
+        orphans.removeIf(ChannelGroup::isEmpty);
     }
 
     /** The addresses that could not be bound, in service-port order. */
@@ -296,7 +304,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** The addresses listened on, TCP and UDP alike. */
     public synchronized Set<InetSocketAddress> boundAddresses() {
-        Set<InetSocketAddress> bound = new java.util.HashSet<>();
+        Set<InetSocketAddress> bound = new HashSet<>();
         for (Listener listener : listeners.values()) {
             bound.add(listener.address.socket());
         }
@@ -320,6 +328,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         List<ChannelFuture> closing = new ArrayList<>();
         for (Listener listener : listeners.values()) {
             closing.add(listener.channel().close());
+            if (!listener.connections.isEmpty()) {
+                orphans.add(listener.connections);
+            }
         }
         closing.forEach(ChannelFuture::awaitUninterruptibly);
         listeners.clear();
@@ -337,12 +348,15 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             closed = true;
             stopAccepting();
             maintenance.shutdownNow();
+            // Connections first, so the event loops see them close before they stop.
+            orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
+            orphans.clear();
             slots.values().forEach(ServiceSlot::close);
             slots.clear();
             wanted.clear();
         }
         registry.remove(bindFailureCount);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        group.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** The listening channel for an address, for tests that check a channel survives a reconcile. */
@@ -357,6 +371,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         for (Listener listener : listeners.values()) {
             all.addAll(listener.connections);
         }
+        orphans.forEach(all::addAll);
         return all;
     }
 }

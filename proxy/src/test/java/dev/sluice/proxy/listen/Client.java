@@ -1,5 +1,8 @@
 package dev.sluice.proxy.listen;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 
 /** A blocking test client on loopback; every read gives up after five seconds. */
@@ -41,6 +45,26 @@ final class Client implements AutoCloseable {
             }
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Connects and reads, expecting the proxy to reset the connection. The reset may surface
+     * in connect already: the JDK checks the socket error after the handshake, and by then
+     * the proxy may have accepted and reset it.
+     */
+    static void assertReset(int port, InetAddress source) {
+        Throwable thrown = catchThrowable(() -> {
+            try (Client client = connect(port, source)) {
+                client.readLine();
+            }
+        });
+        Throwable cause = thrown instanceof UncheckedIOException unchecked ? unchecked.getCause() : thrown;
+        assertThat(cause).isInstanceOf(SocketException.class)
+                .hasMessageContaining("reset");
+    }
+
+    static void assertReset(int port) {
+        assertReset(port, null);
     }
 
     /** The next line, or null at the end of the stream. */

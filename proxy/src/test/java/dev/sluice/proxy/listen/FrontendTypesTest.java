@@ -3,7 +3,6 @@ package dev.sluice.proxy.listen;
 import static dev.sluice.proxy.listen.Proxy.freePort;
 import static dev.sluice.proxy.listen.Proxy.loopback;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
@@ -14,7 +13,6 @@ import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import java.io.IOException;
-import java.net.SocketException;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,9 +65,7 @@ class FrontendTypesTest {
         try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT.withNodePortAddresses(LOOPBACK_ONLY));
                 TestBackends.Server a = backends.tcp("a")) {
             proxy.publish(nodePort("local", port, externalLocal, List.of(a.backend()), List.of(), 1));
-            try (Client client = Client.connect(port)) {
-                assertThatThrownBy(client::readLine).isInstanceOf(SocketException.class).hasMessageContaining("reset");
-            }
+            Client.assertReset(port);
             assertThat(proxy.count("sluice.connections.refused", "local", "reason", "no_local_endpoints")).isEqualTo(1);
             assertThat(a.accepted().get()).isZero();
         }
