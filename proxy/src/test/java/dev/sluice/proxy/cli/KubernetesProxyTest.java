@@ -19,6 +19,10 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +30,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,19 +112,80 @@ class KubernetesProxyTest {
         assertThat(countAnswers(api, 5)).containsExactlyEntriesOf(Map.of("127.0.0.13", 5));
     }
 
-    private ProxyFlags flags() {
+    @Test
+    void healthIs503UntilTheFirstSyncAndStays200ThroughAnApiServerOutage() throws Exception {
+        // The API server is not up yet when the proxy starts: the client retries its first list.
+        int apiServerPort = server.getPort();
+        client.close();
+        server.destroy();
+        int webPort = NamedServers.freePort();
+        Path kubeconfig = kubeconfig(apiServerPort);
+        CompletableFuture<ProxyProcess> starting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ProxyProcess.start(flags("--healthz-bind-address=127.0.0.1:" + NamedServers.freePort(),
+                        "--health-timeout=1s"), ServeMode.kubernetes(kubeconfig, NODE));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> healthPort() != 0);
+        assertThat(livez()).isEqualTo(503);
+        assertThat(starting).isNotDone();
+
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), apiServerPort);
+        client = server.createClient();
+        create(nodePortService("web", "198.18.0.10", webPort));
+        create(slice("web", "127.0.0.11"));
+        process = starting.get(30, TimeUnit.SECONDS);
+        assertThat(livez()).isEqualTo(200);
+        assertThat(NamedServers.ask(new InetSocketAddress("127.0.0.1", webPort))).isEqualTo("127.0.0.11");
+
+        // Nothing is queued while the API server is away, so the proxy stays healthy past the
+        // health timeout and keeps serving, as kube-proxy does.
+        client.close();
+        server.destroy();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> livez() == 200);
+        assertThat(NamedServers.ask(new InetSocketAddress("127.0.0.1", webPort))).isEqualTo("127.0.0.11");
+    }
+
+    private final AtomicInteger healthPort = new AtomicInteger();
+
+    private int healthPort() {
+        return healthPort.get();
+    }
+
+    private int livez() throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + healthPort() + "/livez")).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode();
+    }
+
+    private ProxyFlags flags(String... extra) {
         ProxyFlags flags = new ProxyFlags();
-        new CommandLine(flags).parseArgs("--nodeport-addresses=127.0.0.1/32", "--healthz-bind-address=",
-                "--metrics-bind-address=", "--sync-timeout=20s");
+        List<String> args = new java.util.ArrayList<>(List.of("--nodeport-addresses=127.0.0.1/32",
+                "--healthz-bind-address=", "--metrics-bind-address=", "--sync-timeout=20s"));
+        args.addAll(List.of(extra));
+        new CommandLine(flags).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(String[]::new));
+        for (String arg : extra) {
+            if (arg.startsWith("--healthz-bind-address=127.0.0.1:")) {
+                healthPort.set(Integer.parseInt(arg.substring(arg.lastIndexOf(':') + 1)));
+            }
+        }
         return flags;
     }
 
     private Path kubeconfig() throws IOException {
+        return kubeconfig(server.getPort());
+    }
+
+    private Path kubeconfig(int port) throws IOException {
         Path file = dir.resolve("kubeconfig");
         Files.writeString(file, String.join("\n",
                 "apiVersion: v1",
                 "kind: Config",
-                "clusters: [{name: mock, cluster: {server: \"http://127.0.0.1:" + server.getPort() + "\"}}]",
+                "clusters: [{name: mock, cluster: {server: \"http://127.0.0.1:" + port + "\"}}]",
                 "users: [{name: mock, user: {token: test}}]",
                 "contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: default}}]",
                 "current-context: mock", ""));
