@@ -31,6 +31,11 @@ final class ProxyFlags {
             description = "Hold ClusterIPs, LoadBalancer and external IPs on this interface (created as a dummy, else on lo). Off by default; needs CAP_NET_ADMIN.")
     String clusterIpInterface;
 
+    @Option(names = "--strict-arp",
+            description = "With --cluster-ip-interface: set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2 so the "
+                    + "node never answers ARP for service IPs (kube-proxy's IPVS strict ARP). Needs a writable /proc/sys.")
+    boolean strictArp;
+
     @Option(names = "--healthz-bind-address", paramLabel = "IP:PORT", defaultValue = "0.0.0.0:10256",
             description = "Serve /healthz and /livez here (default: ${DEFAULT-VALUE}); empty disables.")
     String healthzBindAddress;

@@ -9,6 +9,7 @@ import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
 import dev.sluice.proxy.iface.ClusterIpInterface;
 import dev.sluice.proxy.iface.IpCommand;
+import dev.sluice.proxy.iface.StrictArp;
 import dev.sluice.proxy.listen.ListenerSet;
 import dev.sluice.proxy.listen.ProxyOptions;
 import dev.sluice.proxy.net.Transport;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -84,6 +86,9 @@ final class ProxyProcess implements AutoCloseable {
         }
 
         if (flags.clusterIpInterface != null && !flags.clusterIpInterface.isEmpty()) {
+            if (flags.strictArp) {
+                StrictArp.apply(Path.of("/proc/sys"));
+            }
             ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system());
             addresses.start();
             closers.push(addresses);
