@@ -139,34 +139,7 @@ public final class Explanation {
             nodePortAddresses.forEach(addresses::add);
         }
         ArrayNode services = root.putArray("services");
-        for (ServiceEntry entry : entries) {
-            ObjectNode service = services.addObject();
-            service.put("namespace", entry.key().namespace());
-            service.put("name", entry.key().name());
-            service.put("port", entry.key().port());
-            service.put("protocol", entry.key().protocol().name());
-            service.put("family", entry.key().family().name());
-            ArrayNode frontends = service.putArray("frontends");
-            for (Frontend frontend : entry.frontends()) {
-                ObjectNode f = frontends.addObject();
-                f.put("type", frontend.type().wireName());
-                f.put("address", frontend.address() == null ? null : frontend.address().getHostAddress());
-                f.put("port", frontend.port());
-            }
-            backends(service.putArray("internalEndpoints"), entry.internalEndpoints());
-            if (entry.externalEndpoints() == null) {
-                service.putNull("externalEndpoints");
-            } else {
-                backends(service.putArray("externalEndpoints"), entry.externalEndpoints());
-            }
-            if (entry.policy().affinity() == null) {
-                service.putNull("sessionAffinity");
-            } else {
-                ObjectNode affinity = service.putObject("sessionAffinity");
-                affinity.put("type", "ClientIP");
-                affinity.put("timeoutSeconds", entry.policy().affinity().timeoutSeconds());
-            }
-        }
+        entries.forEach(entry -> services.add(serviceJson(entry)));
         ArrayNode skips = root.putArray("skipped");
         for (Skip skip : skipped) {
             ObjectNode s = skips.addObject();
@@ -181,6 +154,49 @@ public final class Explanation {
     /** A fixed-width text rendering for people; see {@link ExplanationTable}. */
     public String toTable() {
         return ExplanationTable.render(this);
+    }
+
+    /**
+     * One entry as {@link #toJson()} prints it under {@code services}: namespace, name, port,
+     * protocol, family, frontends, internalEndpoints, externalEndpoints, sessionAffinity. Shared
+     * with other documents that show entries (the proxy's live status), so both read the same.
+     */
+    public static ObjectNode serviceJson(ServiceEntry entry) {
+        ObjectNode service = JSON.createObjectNode();
+        service.put("namespace", entry.key().namespace());
+        service.put("name", entry.key().name());
+        service.put("port", entry.key().port());
+        service.put("protocol", entry.key().protocol().name());
+        service.put("family", entry.key().family().name());
+        ArrayNode frontends = service.putArray("frontends");
+        for (Frontend frontend : entry.frontends()) {
+            ObjectNode f = frontends.addObject();
+            f.put("type", frontend.type().wireName());
+            f.put("address", frontend.address() == null ? null : frontend.address().getHostAddress());
+            f.put("port", frontend.port());
+        }
+        backends(service.putArray("internalEndpoints"), entry.internalEndpoints());
+        if (entry.externalEndpoints() == null) {
+            service.putNull("externalEndpoints");
+        } else {
+            backends(service.putArray("externalEndpoints"), entry.externalEndpoints());
+        }
+        if (entry.policy().affinity() == null) {
+            service.putNull("sessionAffinity");
+        } else {
+            ObjectNode affinity = service.putObject("sessionAffinity");
+            affinity.put("type", "ClientIP");
+            affinity.put("timeoutSeconds", entry.policy().affinity().timeoutSeconds());
+        }
+        return service;
+    }
+
+    /**
+     * The service rows of {@link #toTable()} for these entries, in the given order, without the
+     * node line and the skipped parts: for documents that show entries of another origin.
+     */
+    public static String serviceTable(List<ServiceEntry> entries) {
+        return ExplanationTable.services(entries);
     }
 
     private static void backends(ArrayNode array, List<Backend> backends) {

@@ -25,9 +25,23 @@ final class ExplanationTable {
             out.append("   nodeport-addresses: ").append(String.join(",", explanation.nodePortAddresses()));
         }
         out.append('\n').append('\n');
+        out.append(services(explanation.entries()));
+        out.append('\n').append("SKIPPED").append('\n');
+        if (explanation.skipped().isEmpty()) {
+            out.append("(nothing)\n");
+        }
+        for (Skip skip : explanation.skipped()) {
+            String name = skip.namespace().isEmpty() ? skip.name() : skip.namespace() + "/" + skip.name();
+            out.append(skip.kind()).append(' ').append(name).append(": ").append(skip.reason()).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** One row per entry (continued on further lines as needed) under a header, columns aligned. */
+    static String services(List<ServiceEntry> entries) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
-        for (ServiceEntry entry : explanation.entries()) {
+        for (ServiceEntry entry : entries) {
             addRows(rows, entry);
         }
         int[] widths = new int[HEADER.length];
@@ -36,6 +50,7 @@ final class ExplanationTable {
                 widths[i] = Math.max(widths[i], row[i].length());
             }
         }
+        StringBuilder out = new StringBuilder();
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
@@ -46,16 +61,8 @@ final class ExplanationTable {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
-        if (explanation.entries().isEmpty()) {
+        if (entries.isEmpty()) {
             out.append("(no service ports)\n");
-        }
-        out.append('\n').append("SKIPPED").append('\n');
-        if (explanation.skipped().isEmpty()) {
-            out.append("(nothing)\n");
-        }
-        for (Skip skip : explanation.skipped()) {
-            String name = skip.namespace().isEmpty() ? skip.name() : skip.namespace() + "/" + skip.name();
-            out.append(skip.kind()).append(' ').append(name).append(": ").append(skip.reason()).append('\n');
         }
         return out.toString();
     }

@@ -30,6 +30,10 @@ import picocli.CommandLine.Spec;
  * one-line message on stderr when the input is bad (unreadable manifest, unreachable cluster,
  * contradictory options).
  *
+ * <p>With {@code --status URL} it prints the live state of a running proxy instead, fetched from
+ * that proxy's {@code /status} endpoint: the table it serves, the addresses it listens on and
+ * those it could not bind, with their reasons.
+ *
  * <p>From a cluster it lists Services and EndpointSlices in all namespaces with the selector the
  * proxy itself uses, {@value #PROXY_SELECTOR}, and gets the node (for its zone); the identity
  * needs {@code list} on services and endpointslices and {@code get} on nodes.
@@ -38,7 +42,7 @@ import picocli.CommandLine.Spec;
         description = {"Shows the service table a Sluice proxy on a node would build: frontends, endpoints, "
                 + "session affinity, and every skipped object with its reason.",
             "Reads --manifests (YAML or JSON, multi-document or kind: List), else the cluster of --kubeconfig "
-                + "(or the in-cluster / default kubeconfig)."})
+                + "(or the in-cluster / default kubeconfig); --status reads a running proxy instead."})
 public final class ExplainCommand implements Callable<Integer> {
     static final String PROXY_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless";
 
@@ -60,6 +64,11 @@ public final class ExplainCommand implements Callable<Integer> {
             description = "Echoed in the output: the addresses NodePorts would be served on.")
     private List<String> nodePortAddresses;
 
+    @Option(names = "--status", paramLabel = "URL",
+            description = "Read a running proxy's live state instead, from its metrics port "
+                    + "(e.g. http://127.0.0.1:10249/status): the table it serves, its listeners and bind failures.")
+    private String status;
+
     @Option(names = "--output", defaultValue = "json", paramLabel = "json|table",
             description = "json (default) or table, a fixed-width text for people.")
     private String output;
@@ -73,8 +82,13 @@ public final class ExplainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Explanation explanation = explain();
-            out.print("table".equals(output) ? explanation.toTable() : explanation.toJson());
+            checkOutput();
+            if (status != null) {
+                out.print(live());
+            } else {
+                Explanation explanation = explain();
+                out.print("table".equals(output) ? explanation.toTable() : explanation.toJson());
+            }
             out.flush();
             return 0;
         } catch (BadInput | ManifestException e) {
@@ -84,10 +98,27 @@ public final class ExplainCommand implements Callable<Integer> {
         }
     }
 
-    private Explanation explain() {
+    private void checkOutput() {
         if (!"json".equals(output) && !"table".equals(output)) {
             throw new BadInput("--output: \"" + output + "\" (expected: json or table)");
         }
+    }
+
+    /** The live state of a running proxy, as served or as a table. */
+    private String live() {
+        if (manifests != null || kubeconfig != null) {
+            throw new BadInput("--status and " + (manifests != null ? "--manifests" : "--kubeconfig")
+                    + ": both given (expected: one source)");
+        }
+        try {
+            StatusClient.Fetched fetched = StatusClient.fetch(status);
+            return "table".equals(output) ? StatusClient.table(fetched.snapshot()) : fetched.body();
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage());
+        }
+    }
+
+    private Explanation explain() {
         if (nodePortAddresses != null) {
             for (String address : nodePortAddresses) {
                 checkNodePortAddress(address);

@@ -11,6 +11,7 @@ import dev.sluice.proxy.iface.ClusterIpInterface;
 import dev.sluice.proxy.iface.IpCommand;
 import dev.sluice.proxy.iface.StrictArp;
 import dev.sluice.proxy.listen.ListenerSet;
+import dev.sluice.proxy.listen.ListenerStatus;
 import dev.sluice.proxy.listen.ProxyOptions;
 import dev.sluice.proxy.net.Transport;
 import dev.sluice.proxy.observe.AdminEventLoop;
@@ -45,7 +46,9 @@ final class ProxyProcess implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final TablePublisher publisher = new TablePublisher();
     private final SyncTracker tracker = SyncTracker.systemClock();
-    private ListenerSet listeners;
+    /** Written once during start-up; read by the /status page on the admin loop. */
+    private volatile ListenerSet listeners;
+    private volatile ClusterIpInterface clusterIp;
     private TableSource source;
     private InetSocketAddress healthAddress;
     private InetSocketAddress metricsAddress;
@@ -80,7 +83,7 @@ final class ProxyProcess implements AutoCloseable {
         if (!flags.metricsBindAddress.isEmpty()) {
             MetricsServer server = new MetricsServer(admin,
                     BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics);
+                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
             metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
             closers.push(server);
         }
@@ -94,6 +97,7 @@ final class ProxyProcess implements AutoCloseable {
             closers.push(addresses);
             // Registered before the listeners: an address must exist before a listener binds it.
             publisher.addListener(addresses);
+            clusterIp = addresses;
         }
         listeners = new ListenerSet(transport, options, metrics.registry());
         closers.push(listeners);
@@ -141,6 +145,11 @@ final class ProxyProcess implements AutoCloseable {
             throw new IllegalArgumentException(flag + ": " + value + ": " + reason.getMessage()
                     + " (expected: a free local address, or \"\" to disable)", e);
         }
+    }
+
+    private ListenerStatus listenerStatus() {
+        ListenerSet current = listeners;
+        return current == null ? ListenerStatus.EMPTY : current.status();
     }
 
     /** The table currently served. */

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: the public methods are serialised by this object's monitor (the table
  * publisher's thread and the maintenance thread); event loops never take it. Must not be
- * called from one of its own event loops, since it waits for binds.
+ * called from one of its own event loops, since it waits for binds. {@link #status()} and
+ * {@link #activeConnections()} take no lock: a status page never waits for a reconcile.
  */
 public final class ListenerSet implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
@@ -81,6 +82,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final List<ChannelGroup> orphans = new ArrayList<>();
     private boolean accepting = true;
     private boolean closed;
+    /** Replaced under this object's monitor after every reconcile; read by status pages without locking. */
+    private volatile ListenerStatus status = ListenerStatus.EMPTY;
 
     /**
      * Starts the event loops ({@code options.eventLoopThreads()} of {@code transport}) and the
@@ -253,6 +256,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
                 fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             }
         }
+        publishStatus();
+    }
+
+    private void publishStatus() {
+        status = new ListenerStatus(boundAddresses(), bindFailures());
     }
 
     private ChannelFuture bindTcp(ServiceSlot slot, Listener listener) {
@@ -311,6 +319,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         return Set.copyOf(bound);
     }
 
+    /** The bound addresses and bind failures as of the last reconcile or retry; takes no lock. */
+    public ListenerStatus status() {
+        return status;
+    }
+
     /** TCP connections admitted and not yet closed, over all services. */
     public int activeConnections() {
         return gate.active();
@@ -335,6 +348,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         closing.forEach(ChannelFuture::awaitUninterruptibly);
         listeners.clear();
         failures.clear();
+        publishStatus();
         log.info("stopped accepting; {} connections still open", gate.active());
     }
 

@@ -146,6 +146,42 @@ class MetricsServerTest {
         assertThat(head.body()).isEmpty();
     }
 
+    /** Without a status source /status does not exist; with one it is served read-only as JSON. */
+    @Test
+    void statusIsServedOnlyWhenGivenASource() throws Exception {
+        assertThat(Http.get(address, "/status").statusCode()).isEqualTo(404);
+
+        MetricsServer withStatus = new MetricsServer(loop, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                metrics, () -> "{\"generation\": 7}\n");
+        InetSocketAddress other = withStatus.start();
+        try {
+            HttpResponse<String> response = Http.get(other, "/status?ignored=1");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
+            assertThat(response.body()).isEqualTo("{\"generation\": 7}\n");
+            assertThat(Http.send(other, "/status", "POST").statusCode()).isEqualTo(405);
+            assertThat(Http.get(other, "/metrics").statusCode()).isEqualTo(200);
+        } finally {
+            withStatus.close();
+        }
+    }
+
+    /** A status source that throws answers 500 and leaves the connection usable for the next request. */
+    @Test
+    void failingStatusSourceAnswers500() throws Exception {
+        MetricsServer failing = new MetricsServer(loop, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                metrics, () -> {
+                    throw new IllegalStateException("broken on purpose");
+                });
+        InetSocketAddress other = failing.start();
+        try {
+            assertThat(Http.get(other, "/status").statusCode()).isEqualTo(500);
+            assertThat(Http.get(other, "/metrics").statusCode()).isEqualTo(200);
+        } finally {
+            failing.close();
+        }
+    }
+
     private static List<Double> bounds(String body, String histogram) {
         Matcher matcher = Pattern.compile("^" + histogram + "_bucket\\{le=\"([^\"]+)\"}", Pattern.MULTILINE).matcher(body);
         List<Double> bounds = new ArrayList<>();
