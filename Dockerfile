@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+#
+# docker build -t sluice:0.1.0 .
+# Builds the fat jar with the Maven wrapper on a JDK, then ships it with the launcher on a JRE.
+# At run time nothing is written outside /tmp, so the root filesystem can be read-only.
+
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+# Poms first, so dependency downloads are cached until a pom changes.
+COPY mvnw pom.xml ./
+COPY .mvn/ .mvn/
+COPY discovery/pom.xml discovery/
+COPY proxy/pom.xml proxy/
+COPY benchmarks/pom.xml benchmarks/
+COPY discovery/src/ discovery/src/
+COPY proxy/src/ proxy/src/
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -ntp -pl proxy -am package -DskipTests \
+    && test -f proxy/target/sluice.jar
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 65532 sluice \
+    && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin sluice
+COPY --from=build /src/proxy/target/sluice.jar /opt/sluice/lib/sluice.jar
+COPY --chmod=0755 bin/sluice /opt/sluice/bin/sluice
+# healthz and livez, metrics
+EXPOSE 10256 10249
+USER 65532:65532
+ENTRYPOINT ["/opt/sluice/bin/sluice"]
+CMD ["--help"]
