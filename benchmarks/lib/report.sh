@@ -91,7 +91,8 @@ missing=$(awk -F'\t' 'NR > 1 && $4 == "NA" { n++ } END { print n + 0 }' "$RAW")
 {
   echo "# compare.sh run, $(date -Is)"
   echo
-  echo "- host: $(uname -sr), $(getconf _NPROCESSORS_ONLN) CPUs; $(versions)"
+  echo "- commit: $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); host: $(uname -sr), $(getconf _NPROCESSORS_ONLN) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "- versions: $(versions)"
   echo "- load: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency on a ${BODY_SIZE}-byte body (close: plus 'Connection: close');" \
        "iperf3 one stream ${DURATION}s; $REPEATS repeats, medians; proxies: $PROXY_THREADS thread(s), Sluice: $SLUICE_THREADS"
   echo "- balance check (6 new connections per mode): $(for m in $MODES; do printf '%s: %s; ' "$m" "${SPREAD[$m]}"; done)"
