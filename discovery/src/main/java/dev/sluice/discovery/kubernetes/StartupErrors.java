@@ -38,7 +38,9 @@ final class StartupErrors {
         }
         IOException io = find(cause, IOException.class);
         if (io != null) {
-            return resource + ": cannot reach " + apiServer + ": " + message(io);
+            // The HTTP client's own exceptions often carry no reason (JDK: a bare ConnectException).
+            String unreachable = probe(apiServer);
+            return resource + ": cannot reach " + apiServer + ": " + (unreachable != null ? unreachable : message(io));
         }
         return resource + ": " + message(cause) + " (expected: a reachable Kubernetes API server at " + apiServer + ")";
     }

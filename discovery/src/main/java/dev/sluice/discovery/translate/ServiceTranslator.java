@@ -1,6 +1,7 @@
 package dev.sluice.discovery.translate;
 
 import dev.sluice.discovery.model.Backend;
+import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
@@ -154,7 +155,7 @@ public final class ServiceTranslator {
         int healthCheckNodePort = healthCheckNodePort(spec, type, externalLocal, skips);
         SessionAffinity affinity = PolicyReader.affinity(spec, skips);
         Map<String, String> annotations = service.getMetadata().getAnnotations();
-        var balance = PolicyReader.balance(annotations, node.defaultBalance(), skips);
+        Balance balance = PolicyReader.balance(annotations, node.defaultBalance(), skips);
         int maxConnections = PolicyReader.maxConnections(annotations, skips);
         SliceEndpoints endpoints = SliceEndpoints.read(namespace, name, slices, node.nodeName(), skips);
 

@@ -142,10 +142,11 @@ final class SliceEndpoints {
             keys.add(new PortKey(family, name, protocol));
             numbers.add(number);
         }
+        // Endpoints are read even when no port is usable, so that bad addresses are still reported.
+        List<ParsedEndpoint> endpoints = parseEndpoints(slice, family, nodeName, sliceNamespace, sliceName, skips);
         if (keys.isEmpty()) {
             return;
         }
-        List<ParsedEndpoint> endpoints = parseEndpoints(slice, family, nodeName, sliceNamespace, sliceName, skips);
         for (ParsedEndpoint endpoint : endpoints) {
             if (endpoint.local() && endpoint.ready()) {
                 localReadyIps.get(family).add(endpoint.ip());

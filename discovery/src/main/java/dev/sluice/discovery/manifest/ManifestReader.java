@@ -1,0 +1,182 @@
+package dev.sluice.discovery.manifest;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads Services, EndpointSlices and Nodes from YAML or JSON manifests: one or more documents
+ * per file ({@code ---}), each a single object, a {@code kind: List} (or {@code ServiceList}
+ * etc.) with {@code items}, as {@code kubectl get -o yaml} prints, or a top-level array.
+ * Objects of other kinds are ignored. A Service or EndpointSlice without a namespace is put in
+ * {@code default}, as {@code kubectl apply} would.
+ *
+ * <p>Anything unreadable throws a {@link ManifestException} naming the file, the document
+ * (1-based) and what was expected; nothing is returned from a file that has an error.
+ */
+public final class ManifestReader {
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new JsonMapper();
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private ManifestReader() {
+    }
+
+    /** Reads every file, in order. */
+    public static Manifests read(List<Path> files) {
+        Collector collector = new Collector();
+        for (Path file : files) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                throw new ManifestException(file + ": cannot be read: " + e.getMessage()
+                        + " (expected: a readable YAML or JSON file)", e);
+            }
+            collector.read(file.toString(), text);
+        }
+        return collector.manifests();
+    }
+
+    /** Reads one manifest's text; {@code source} names it in errors. */
+    public static Manifests read(String source, String text) {
+        Collector collector = new Collector();
+        collector.read(source, text);
+        return collector.manifests();
+    }
+
+    private static final class Collector {
+        private final List<Service> services = new ArrayList<>();
+        private final List<EndpointSlice> slices = new ArrayList<>();
+        private final List<Node> nodes = new ArrayList<>();
+
+        void read(String source, String text) {
+            String trimmed = text.stripLeading();
+            boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
+            int document = 0;
+            try (MappingIterator<JsonNode> documents = (json ? JSON : YAML).readerFor(JsonNode.class).readValues(text)) {
+                while (true) {
+                    document++;
+                    JsonNode node;
+                    try {
+                        if (!documents.hasNextValue()) {
+                            return;
+                        }
+                        node = documents.nextValue();
+                    } catch (JacksonException e) {
+                        throw new ManifestException(source + ": document " + document + ": " + location(e)
+                                + firstLine(e.getOriginalMessage()) + " (expected: valid " + (json ? "JSON" : "YAML")
+                                + ")", e);
+                    }
+                    document(source + ": document " + document, node);
+                }
+            }
+        }
+
+        private void document(String where, JsonNode node) {
+            if (node == null || node.isNull() || node.isMissingNode()) {
+                return; // an empty document between two "---"
+            }
+            if (node.isArray()) {
+                items(where, node);
+                return;
+            }
+            if (!node.isObject()) {
+                throw new ManifestException(where + ": " + describe(node)
+                        + " (expected: a Kubernetes object with apiVersion and kind)");
+            }
+            String kind = node.path("kind").asString("");
+            String apiVersion = node.path("apiVersion").asString("");
+            if (kind.isEmpty() || apiVersion.isEmpty()) {
+                throw new ManifestException(where + ": kind: \"" + kind + "\", apiVersion: \"" + apiVersion
+                        + "\" (expected: a Kubernetes object with apiVersion and kind)");
+            }
+            if (kind.endsWith("List") && node.has("items")) {
+                items(where, node.get("items"));
+                return;
+            }
+            switch (kind) {
+                case "Service" -> services.add(namespaced(convert(where, node, apiVersion, "v1", Service.class)));
+                case "EndpointSlice" -> slices.add(namespaced(
+                        convert(where, node, apiVersion, "discovery.k8s.io/v1", EndpointSlice.class)));
+                case "Node" -> nodes.add(convert(where, node, apiVersion, "v1", Node.class));
+                default -> {
+                    // Deployments, ConfigMaps, ...: not a proxy's business.
+                }
+            }
+        }
+
+        private void items(String where, JsonNode items) {
+            if (!items.isArray()) {
+                throw new ManifestException(where + ": items: " + describe(items) + " (expected: a list of objects)");
+            }
+            for (int i = 0; i < items.size(); i++) {
+                document(where + ", item " + (i + 1), items.get(i));
+            }
+        }
+
+        Manifests manifests() {
+            return new Manifests(services, slices, nodes);
+        }
+    }
+
+    private static <T> T convert(String where, JsonNode node, String apiVersion, String expectedVersion, Class<T> type) {
+        String kind = type.getSimpleName();
+        if (!expectedVersion.equals(apiVersion)) {
+            throw new ManifestException(where + ": " + kind + " apiVersion: \"" + apiVersion + "\" (expected: "
+                    + expectedVersion + ")");
+        }
+        try {
+            return SERIALIZATION.convertValue(node, type);
+        } catch (RuntimeException e) {
+            throw new ManifestException(where + ": " + kind + ": " + firstLine(e.getMessage()) + " (expected: a valid "
+                    + expectedVersion + " " + kind + ")", e);
+        }
+    }
+
+    private static <T extends HasMetadata> T namespaced(T object) {
+        if (object.getMetadata() != null
+                && (object.getMetadata().getNamespace() == null || object.getMetadata().getNamespace().isEmpty())) {
+            object.getMetadata().setNamespace("default");
+        }
+        return object;
+    }
+
+    private static String describe(JsonNode node) {
+        String text = node.toString();
+        return node.getNodeType().toString().toLowerCase(Locale.ROOT) + " "
+                + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+    }
+
+    private static String location(JacksonException e) {
+        TokenStreamLocation where = e.getLocation();
+        if (where == null || where.getLineNr() < 1) {
+            return "";
+        }
+        return "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}
