@@ -99,4 +99,18 @@ class BenchmarkInputsTest {
         assertThat(stale).isZero();
         assertThat(picked).hasSizeGreaterThan(1_000);
     }
+
+    @Test
+    void bothFirstTablePathsBuildTheSameCompleteTable() throws Exception {
+        FirstTableBenchmark benchmark = new FirstTableBenchmark();
+        benchmark.services = 500;
+        benchmark.setUp();
+
+        BackendTable synced = benchmark.clusterSync();
+        BackendTable translated = benchmark.translate();
+
+        assertThat(synced.size()).isEqualTo(500);
+        assertThat(synced.entries()).allSatisfy(entry -> assertThat(entry.internalEndpoints()).hasSize(10));
+        assertThat(synced.sortedEntries()).isEqualTo(translated.sortedEntries());
+    }
 }
