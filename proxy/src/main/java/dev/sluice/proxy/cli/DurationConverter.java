@@ -36,6 +36,15 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         }
     }
 
+    /** The duration as a flag would write it: {@code 250ms}, {@code 10s}, {@code 0}. */
+    static String format(Duration duration) {
+        if (duration.isZero()) {
+            return "0";
+        }
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     private static Duration nonNegative(String value, Duration duration) {
         if (duration.isNegative()) {
             throw new CommandLine.TypeConversionException("\"" + value + "\" (expected: a duration of 0 or more)");

@@ -1,0 +1,202 @@
+package dev.sluice.proxy.cli;
+
+import dev.sluice.discovery.file.StaticFileSource;
+import dev.sluice.discovery.kubernetes.KubernetesSource;
+import dev.sluice.discovery.model.Addresses;
+import dev.sluice.discovery.model.BackendTable;
+import dev.sluice.discovery.state.SyncTracker;
+import dev.sluice.discovery.state.TablePublisher;
+import dev.sluice.discovery.state.TableSource;
+import dev.sluice.proxy.iface.ClusterIpInterface;
+import dev.sluice.proxy.iface.IpCommand;
+import dev.sluice.proxy.listen.ListenerSet;
+import dev.sluice.proxy.listen.ProxyOptions;
+import dev.sluice.proxy.net.Transport;
+import dev.sluice.proxy.observe.AdminEventLoop;
+import dev.sluice.proxy.observe.BindAddress;
+import dev.sluice.proxy.observe.HealthCheckNodePorts;
+import dev.sluice.proxy.observe.HealthServer;
+import dev.sluice.proxy.observe.Metrics;
+import dev.sluice.proxy.observe.MetricsServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running proxy: admin servers, the listener set, the table source, and their orderly
+ * shutdown. Start-up order matters: health answers (503) while the first sync runs, addresses
+ * are held before listeners bind them, and listeners bind only when the first complete table is
+ * published.
+ */
+final class ProxyProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyProcess.class);
+
+    private final Deque<AutoCloseable> closers = new ArrayDeque<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final TablePublisher publisher = new TablePublisher();
+    private final SyncTracker tracker = SyncTracker.systemClock();
+    private ListenerSet listeners;
+    private TableSource source;
+    private InetSocketAddress healthAddress;
+    private InetSocketAddress metricsAddress;
+
+    /** Starts everything the flags ask for; on failure closes what was started and rethrows. */
+    static ProxyProcess start(ProxyFlags flags, ServeMode mode) throws Exception {
+        ProxyProcess process = new ProxyProcess();
+        try {
+            process.startAll(flags, mode);
+            return process;
+        } catch (Exception | Error e) {
+            process.close();
+            throw e;
+        }
+    }
+
+    private void startAll(ProxyFlags flags, ServeMode mode) throws Exception {
+        ProxyOptions options = Flags.proxyOptions(flags);
+        Transport transport = Transport.choose(flags.transport);
+
+        AdminEventLoop admin = new AdminEventLoop();
+        closers.push(admin);
+        Metrics metrics = new Metrics(() -> publisher.current().generation());
+        closers.push(metrics);
+        if (!flags.healthzBindAddress.isEmpty()) {
+            HealthServer health = new HealthServer(admin,
+                    BindAddress.parse("healthz-bind-address", flags.healthzBindAddress, HealthServer.DEFAULT_PORT),
+                    tracker, flags.healthTimeout, metrics.registry());
+            healthAddress = bind("healthz-bind-address", flags.healthzBindAddress, health::start);
+            closers.push(health);
+        }
+        if (!flags.metricsBindAddress.isEmpty()) {
+            MetricsServer server = new MetricsServer(admin,
+                    BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
+                    metrics);
+            metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
+            closers.push(server);
+        }
+
+        if (flags.clusterIpInterface != null && !flags.clusterIpInterface.isEmpty()) {
+            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system());
+            addresses.start();
+            closers.push(addresses);
+            // Registered before the listeners: an address must exist before a listener binds it.
+            publisher.addListener(addresses);
+        }
+        listeners = new ListenerSet(transport, options, metrics.registry());
+        closers.push(listeners);
+        publisher.addListener(listeners);
+        HealthCheckNodePorts healthCheckNodePorts =
+                new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
+        closers.push(healthCheckNodePorts);
+        publisher.addListener(healthCheckNodePorts);
+
+        source = switch (mode.kind()) {
+            case FILE -> new StaticFileSource(mode.config(), publisher, tracker, metrics.syncObserver());
+            case KUBERNETES -> kubernetesSource(flags, mode, metrics);
+        };
+        closers.push(source);
+        source.start();
+
+        BackendTable table = publisher.current();
+        log.info("serving generation {}: {} service ports on {} listeners ({} transport, {} event loop thread(s)){}{}",
+                table.generation(), table.size(), listeners.boundAddresses().size(), transport.name(),
+                options.eventLoopThreads(),
+                healthAddress == null ? "" : ", health on " + Addresses.format(healthAddress),
+                metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
+        int failures = listeners.bindFailures().size();
+        if (failures > 0) {
+            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying as tables change", failures);
+        }
+    }
+
+    private TableSource kubernetesSource(ProxyFlags flags, ServeMode mode, Metrics metrics) {
+        KubernetesClient client = Flags.kubernetesClient(mode.kubeconfig());
+        closers.push(client);
+        return new KubernetesSource(client, mode.nodeName(), Flags.balance(flags.balance), publisher, tracker,
+                metrics.syncObserver(), flags.syncTimeout);
+    }
+
+    private interface Binder {
+        InetSocketAddress bind() throws IOException;
+    }
+
+    private static InetSocketAddress bind(String flag, String value, Binder binder) throws IOException {
+        try {
+            return binder.bind();
+        } catch (IOException e) {
+            Throwable reason = e.getCause() instanceof BindException ? e.getCause() : e;
+            throw new IllegalArgumentException(flag + ": " + value + ": " + reason.getMessage()
+                    + " (expected: a free local address, or \"\" to disable)", e);
+        }
+    }
+
+    /** The table currently served. */
+    BackendTable table() {
+        return publisher.current();
+    }
+
+    /** Where /healthz and /livez answer, or null when disabled. */
+    InetSocketAddress healthAddress() {
+        return healthAddress;
+    }
+
+    /** Where /metrics answers, or null when disabled. */
+    InetSocketAddress metricsAddress() {
+        return metricsAddress;
+    }
+
+    /**
+     * Stops accepting, lets established connections finish for up to {@code grace}, then closes
+     * everything. Returns at once when already stopped.
+     */
+    void shutdown(Duration grace) throws InterruptedException {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        if (listeners != null) {
+            listeners.stopAccepting();
+            int active = listeners.activeConnections();
+            log.info("stopped accepting; waiting up to {} for {} connection(s) to finish",
+                    DurationConverter.format(grace), active);
+            long deadline = System.nanoTime() + grace.toNanos();
+            // Connections end on their own schedule; a coarse poll is fine during shutdown.
+            while (listeners.activeConnections() > 0 && System.nanoTime() < deadline && stopped.getCount() > 0) {
+                if (stopped.await(50, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+            if (listeners.activeConnections() > 0) {
+                log.info("grace period over: closing {} connection(s)", listeners.activeConnections());
+            }
+        }
+        close();
+    }
+
+    /** Blocks until {@link #close()} ran. */
+    void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        synchronized (closers) {
+            while (!closers.isEmpty()) {
+                AutoCloseable closer = closers.pop();
+                try {
+                    closer.close();
+                } catch (Exception e) {
+                    log.warn("closing {} failed", closer, e);
+                }
+            }
+        }
+        stopped.countDown();
+    }
+}

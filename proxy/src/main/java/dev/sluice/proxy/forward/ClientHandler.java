@@ -1,0 +1,328 @@
+package dev.sluice.proxy.forward;
+
+import dev.sluice.discovery.model.ServicePolicy;
+import dev.sluice.proxy.balance.BackendState;
+import dev.sluice.proxy.balance.Dial;
+import dev.sluice.proxy.balance.Pool;
+import dev.sluice.proxy.balance.Routes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied TCP connection, from the client's side: admission, the backend dial with retry,
+ * and the relay in both directions (the backend channel's {@link BackendHandler} calls back
+ * here). Everything runs on the client channel's event loop, which the backend channel shares.
+ *
+ * <p>Backpressure: each side reads one buffer, writes it to the other side and reads again
+ * only when that write completed. Half-close: when one side ends its input, the other side's
+ * output is shut down after the pending writes; the connection closes when both are done.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
+
+    private final TcpForwarder forwarder;
+    private final ServiceMeters meters;
+    private final ChannelFutureListener afterConnect = this::afterConnect;
+    private final ChannelFutureListener afterWriteToBackend = this::afterWriteToBackend;
+    private final ChannelFutureListener afterWriteToClient = this::afterWriteToClient;
+
+    // Confined to the event loop.
+    private Channel client;
+    /** The backend channel being connected or connected; null before the first dial. */
+    private Channel backend;
+    /** Non-null while dialling. */
+    private Dial dial;
+    private BackendState dialling;
+    /** Non-null once connected: the backend this connection counts against. */
+    private BackendState connected;
+    /** Holds a permit of the gate and of the slot. */
+    private boolean admitted;
+    private boolean clientInputDone;
+    private boolean backendInputDone;
+    /** The last write of the current read batch, flushed at read-complete. */
+    private ChannelFuture pendingToBackend;
+    private ChannelFuture pendingToClient;
+
+    ClientHandler(TcpForwarder forwarder) {
+        this.forwarder = forwarder;
+        this.meters = forwarder.slot.meters();
+    }
+
+    /** The backend this connection is relayed to, or null while dialling. */
+    BackendState connectedBackend() {
+        return connected;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        meters.accepted.increment();
+        admit();
+    }
+
+    private void admit() {
+        Routes routes = forwarder.slot.routes();
+        ServicePolicy policy = routes.entry().policy();
+        if (!forwarder.gate.tryAcquire()) {
+            refuse(Refusal.LIMIT);
+            return;
+        }
+        if (!forwarder.slot.tryAcquire(policy.maxConnections())) {
+            forwarder.gate.release();
+            refuse(Refusal.LIMIT);
+            return;
+        }
+        admitted = true;
+        InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
+        if (forwarder.filtersSources() && !policy.admits(clientIp)) {
+            refuse(Refusal.SOURCE_RANGE);
+            return;
+        }
+        Pool pool = routes.poolFor(forwarder.type);
+        if (pool.isEmpty()) {
+            refuse(routes.onlyRemoteEndpoints(forwarder.type) ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS);
+            return;
+        }
+        dial = pool.dial(clientIp);
+        connect(dial.next(System.nanoTime()));
+    }
+
+    private void connect(BackendState target) {
+        dialling = target;
+        ChannelFuture future = forwarder.backendBootstrap(client.eventLoop(), new BackendHandler(this))
+                .connect(target.address());
+        backend = future.channel();
+        future.addListener(afterConnect);
+    }
+
+    private void afterConnect(ChannelFuture future) {
+        long now = System.nanoTime();
+        if (!client.isActive()) {
+            dial.abandoned();
+            dial = null;
+            future.channel().close();
+            return;
+        }
+        if (future.isSuccess()) {
+            connected = dial.connected(now);
+            dial = null;
+            client.read();
+            backend.read();
+            return;
+        }
+        meters.connectFailures.increment();
+        if (dial.failed(now)) {
+            meters.ejections.increment();
+            log.info("{} backend {} ejected after failed connects: {}", forwarder.slot.logPrefix(), dialling,
+                    future.cause().toString());
+        } else {
+            log.debug("{} connect to backend {} failed: {}", forwarder.slot.logPrefix(), dialling,
+                    future.cause().toString());
+        }
+        BackendState next = dial.next(now);
+        if (next == null) {
+            dial = null;
+            backend = null;
+            refuse(Refusal.BACKENDS_UNREACHABLE);
+            return;
+        }
+        meters.connectRetries.increment();
+        connect(next);
+    }
+
+    private void refuse(Refusal reason) {
+        meters.refused(reason).increment();
+        log.debug("{} reset client {}: {}", forwarder.slot.logPrefix(), client.remoteAddress(), reason.tag());
+        reset(client);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (connected == null || !backend.isActive()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf buf) {
+            meters.bytesToBackend.increment(buf.readableBytes());
+        }
+        pendingToBackend = backend.write(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pendingToBackend != null) {
+            ChannelFuture last = pendingToBackend;
+            pendingToBackend = null;
+            backend.flush();
+            last.addListener(afterWriteToBackend);
+        }
+    }
+
+    private void afterWriteToBackend(ChannelFuture future) {
+        if (!future.isSuccess()) {
+            closeBoth();
+        } else if (!clientInputDone) {
+            client.read();
+        }
+    }
+
+    void fromBackend(Object msg) {
+        if (!client.isActive()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf buf) {
+            meters.bytesToClient.increment(buf.readableBytes());
+        }
+        pendingToClient = client.write(msg);
+    }
+
+    void backendReadComplete() {
+        if (pendingToClient != null) {
+            ChannelFuture last = pendingToClient;
+            pendingToClient = null;
+            client.flush();
+            last.addListener(afterWriteToClient);
+        }
+    }
+
+    private void afterWriteToClient(ChannelFuture future) {
+        if (!future.isSuccess()) {
+            closeBoth();
+        } else if (!backendInputDone) {
+            backend.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            clientInputDone = true;
+            endOutputOf(backend);
+        } else if (evt instanceof IdleStateEvent) {
+            meters.idleTimeouts.increment();
+            log.debug("{} closing idle connection from {}", forwarder.slot.logPrefix(), client.remoteAddress());
+            closeBoth();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    void backendInputShutdown() {
+        backendInputDone = true;
+        endOutputOf(client);
+    }
+
+    /** The other side said it will send no more: pass the FIN on once our writes to {@code peer} are out. */
+    private void endOutputOf(Channel peer) {
+        if (connected == null || peer == null || !peer.isActive()) {
+            closeBoth();
+            return;
+        }
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture written) -> {
+            if (!written.isSuccess()) {
+                closeBoth();
+                return;
+            }
+            ((DuplexChannel) peer).shutdownOutput().addListener((ChannelFuture shut) -> {
+                if (!shut.isSuccess() || clientInputDone && backendInputDone) {
+                    closeBoth();
+                }
+            });
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            if (connected == null) {
+                // Still dialling: closing fails the connect, and afterConnect abandons the dial.
+                backend.close();
+            } else {
+                closeOnFlush(backend);
+            }
+        }
+        if (connected != null) {
+            connected.release();
+            connected = null;
+        }
+        if (admitted) {
+            admitted = false;
+            forwarder.gate.release();
+            forwarder.slot.release();
+        }
+    }
+
+    void backendInactive() {
+        closeOnFlush(client);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        failed("client", cause);
+        if (backend != null) {
+            reset(backend);
+        }
+        client.close();
+    }
+
+    void backendFailed(Throwable cause) {
+        failed("backend " + connected, cause);
+        reset(client);
+        backend.close();
+    }
+
+    private void failed(String side, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("{} {} of {} failed: {}", forwarder.slot.logPrefix(), side, client.remoteAddress(), cause.toString());
+        } else {
+            log.warn("{} {} of {} failed", forwarder.slot.logPrefix(), side, client.remoteAddress(), cause);
+        }
+    }
+
+    /** Closes both sides once what was already written has been sent. */
+    void closeBoth() {
+        closeOnFlush(client);
+        if (backend != null) {
+            closeOnFlush(backend);
+        }
+    }
+
+    private static void closeOnFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Closes with SO_LINGER 0, so the peer sees a reset rather than an orderly end. */
+    static void reset(Channel channel) {
+        if (!channel.isOpen()) {
+            return;
+        }
+        try {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (ChannelException e) {
+            // The socket is already half gone; a plain close is the best left to do.
+            log.trace("SO_LINGER on {} failed: {}", channel, e.toString());
+        }
+        channel.close();
+    }
+}

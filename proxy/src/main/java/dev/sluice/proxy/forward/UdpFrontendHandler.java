@@ -1,0 +1,136 @@
+package dev.sluice.proxy.forward;
+
+import dev.sluice.discovery.model.ServicePolicy;
+import dev.sluice.proxy.balance.BackendState;
+import dev.sluice.proxy.balance.Dial;
+import dev.sluice.proxy.balance.Pool;
+import dev.sluice.proxy.balance.Routes;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening side of a UDP service port: finds or opens the flow of each datagram's sender
+ * and sends the backend's replies back from the listening address.
+ */
+final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
+
+    private final UdpForwarder forwarder;
+    private final ServiceMeters meters;
+    /** Confined to the listener's event loop, like every flow in it. */
+    private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
+    private Channel listener;
+
+    UdpFrontendHandler(UdpForwarder forwarder) {
+        this.forwarder = forwarder;
+        this.meters = forwarder.slot.meters();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        listener = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket packet)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        UdpFlow flow = flows.get(packet.sender());
+        if (flow == null) {
+            flow = open(packet.sender());
+            if (flow == null) {
+                packet.release();
+                return;
+            }
+        }
+        meters.bytesToBackend.increment(packet.content().readableBytes());
+        flow.send(packet.content());
+    }
+
+    private UdpFlow open(InetSocketAddress sender) {
+        Routes routes = forwarder.slot.routes();
+        ServicePolicy policy = routes.entry().policy();
+        if (forwarder.filtersSources() && !policy.admits(sender.getAddress())) {
+            meters.refused(Refusal.SOURCE_RANGE).increment();
+            return null;
+        }
+        Pool pool = routes.poolFor(forwarder.type);
+        if (pool.isEmpty()) {
+            meters.refused(routes.onlyRemoteEndpoints(forwarder.type)
+                    ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS).increment();
+            return null;
+        }
+        long now = System.nanoTime();
+        Dial dial = pool.dial(sender.getAddress());
+        dial.next(now);
+        // A datagram socket connects without a handshake: the pick is final.
+        BackendState backend = dial.connected(now);
+        UdpFlow flow = new UdpFlow(this, sender, backend, forwarder.settings.udpFlowTimeout());
+        flow.open(forwarder.flowBootstrap(listener.eventLoop(), flow).connect(backend.address()));
+        flows.put(sender, flow);
+        forwarder.slot.udpFlowCount().incrementAndGet();
+        meters.accepted.increment();
+        return flow;
+    }
+
+    /** A flow's socket closed: forget it, so the next datagram from its client picks again. */
+    void flowClosed(UdpFlow flow) {
+        if (flows.remove(flow.client(), flow)) {
+            forwarder.slot.udpFlowCount().decrementAndGet();
+            flow.backend().release();
+        }
+    }
+
+    /** A flow's backend is not reachable (ICMP port unreachable): count it; the flow closes. */
+    void flowFailed(UdpFlow flow, Throwable cause) {
+        meters.connectFailures.increment();
+        log.debug("{} UDP flow {} -> {} failed: {}", forwarder.slot.logPrefix(), flow.client(), flow.backend(),
+                cause.toString());
+    }
+
+    void reply(UdpFlow flow, ByteBuf content) {
+        if (!listener.isActive() || !listener.isWritable()) {
+            // UDP may drop; queueing replies for a slow socket would only grow memory.
+            content.release();
+            return;
+        }
+        meters.bytesToClient.increment(content.readableBytes());
+        listener.writeAndFlush(new DatagramPacket(content, flow.client()), listener.voidPromise());
+    }
+
+    void dropStaleFlows() {
+        Pool pool = forwarder.slot.routes().poolFor(forwarder.type);
+        for (UdpFlow flow : new ArrayList<>(flows.values())) {
+            if (pool.indexOf(flow.backend()) < 0) {
+                log.debug("{} UDP flow {} -> {} closed: backend left", forwarder.slot.logPrefix(), flow.client(),
+                        flow.backend());
+                flow.close();
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (UdpFlow flow : new ArrayList<>(flows.values())) {
+            flow.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A failed send to one client must not stop the listener for the others.
+        log.debug("{} UDP listener {} error: {}", forwarder.slot.logPrefix(), listener.localAddress(), cause.toString());
+    }
+}

@@ -1,0 +1,377 @@
+package dev.sluice.proxy.listen;
+
+import dev.sluice.discovery.model.Frontend;
+import dev.sluice.discovery.model.IpFamily;
+import dev.sluice.discovery.model.Protocol;
+import dev.sluice.discovery.model.ServiceEntry;
+import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.discovery.model.TableChange;
+import dev.sluice.discovery.model.TableListener;
+import dev.sluice.proxy.balance.BackendState;
+import dev.sluice.proxy.balance.Ejection;
+import dev.sluice.proxy.forward.ConnectionGate;
+import dev.sluice.proxy.forward.ForwardSettings;
+import dev.sluice.proxy.forward.ServiceSlot;
+import dev.sluice.proxy.forward.TcpForwarder;
+import dev.sluice.proxy.forward.UdpForwarder;
+import dev.sluice.proxy.net.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listening sockets, kept equal to the published table: for every frontend of
+ * every entry one TCP or UDP server channel (NodePort frontends on each
+ * {@link NodePortAddresses node address}). Each table change reconciles only the changed keys:
+ * it binds what is new, closes what went away and leaves the rest untouched, so a listener
+ * whose frontend stays keeps its channel and sees the new entry through its service's slot.
+ *
+ * <p>An address that cannot be bound (in use, not local, claimed by another service port,
+ * where the first claim wins) is logged, counted and reported by {@link #bindFailures()}, and
+ * retried on every later table and every {@value #RETRY_SECONDS} seconds; it never affects
+ * other listeners. Connections through a closed listener, or to a removed endpoint, run until
+ * they end, or until the drain timeout when one is set.
+ *
+ * <p>Threading: the public methods are serialised by this object's monitor (the table
+ * publisher's thread and the maintenance thread); event loops never take it. Must not be
+ * called from one of its own event loops, since it waits for binds.
+ */
+public final class ListenerSet implements TableListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
+    private static final int RETRY_SECONDS = 5;
+
+    private final Transport transport;
+    private final ProxyOptions options;
+    private final MeterRegistry registry;
+    private final ForwardSettings settings;
+    private final Ejection ejection;
+    private final ConnectionGate gate;
+    private final EventLoopGroup group;
+    private final ScheduledExecutorService maintenance;
+    private final Counter bindFailureCount;
+
+    // Guarded by this.
+    private final Map<ServicePortKey, ServiceSlot> slots = new HashMap<>();
+    private final Map<ServicePortKey, Map<Listener.Address, Frontend>> wanted = new HashMap<>();
+    private final Map<Listener.Address, Listener> listeners = new HashMap<>();
+    private final Map<Listener.Claim, BindFailure> failures = new LinkedHashMap<>();
+    /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
+    private final List<ChannelGroup> orphans = new ArrayList<>();
+    private boolean accepting = true;
+    private boolean closed;
+
+    /**
+     * Starts the event loops ({@code options.eventLoopThreads()} of {@code transport}) and the
+     * maintenance thread; listens on nothing until the first {@link #onTable}.
+     */
+    public ListenerSet(Transport transport, ProxyOptions options, MeterRegistry registry) {
+        this.transport = transport;
+        this.options = options;
+        this.registry = registry;
+        this.settings = options.forwardSettings(transport);
+        this.ejection = options.ejection();
+        this.gate = new ConnectionGate(options.maxConnections());
+        this.bindFailureCount = Counter.builder("sluice.listeners.bind.failures")
+                .description("Listen addresses that could not be bound (each address and reason counted once)")
+                .register(registry);
+        this.group = transport.newGroup(options.eventLoopThreads(), "sluice-io");
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sluice-listeners");
+            thread.setDaemon(true);
+            return thread;
+        });
+        maintenance.scheduleWithFixedDelay(this::maintain, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public synchronized void onTable(TableChange change) {
+        if (!accepting) {
+            return;
+        }
+        Map<IpFamily, List<InetAddress>> nodeAddresses = new EnumMap<>(IpFamily.class);
+        Map<Listener.Claim, Boolean> toBind = new LinkedHashMap<>();
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (ServicePortKey key : new TreeSet<>(change.changed())) {
+            ServiceEntry entry = change.current().get(key);
+            if (entry == null) {
+                remove(key, closing);
+            } else {
+                upsert(entry, nodeAddresses, toBind, closing);
+            }
+        }
+        // A port released by one service may be claimed by another in the same table.
+        closing.forEach(ChannelFuture::awaitUninterruptibly);
+        for (Listener.Claim claim : failures.keySet()) {
+            toBind.putIfAbsent(claim, Boolean.TRUE);
+        }
+        bind(toBind.keySet());
+    }
+
+    private void upsert(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
+            Map<Listener.Claim, Boolean> toBind, List<ChannelFuture> closing) {
+        ServicePortKey key = entry.key();
+        ServiceSlot slot = slots.get(key);
+        List<BackendState> retired = List.of();
+        if (slot == null) {
+            slots.put(key, new ServiceSlot(entry, ejection, registry));
+        } else {
+            retired = slot.update(entry);
+        }
+        Map<Listener.Address, Frontend> next = addresses(entry, nodeAddresses);
+        Map<Listener.Address, Frontend> previous = wanted.put(key, next);
+        if (previous != null) {
+            for (Map.Entry<Listener.Address, Frontend> old : previous.entrySet()) {
+                if (!old.getValue().equals(next.get(old.getKey()))) {
+                    release(key, old.getValue(), old.getKey(), closing);
+                }
+            }
+        }
+        List<ChannelGroup> drained = new ArrayList<>();
+        for (Map.Entry<Listener.Address, Frontend> want : next.entrySet()) {
+            Listener listener = listeners.get(want.getKey());
+            if (listener != null && listener.key.equals(key) && listener.frontend.equals(want.getValue())) {
+                if (want.getKey().protocol() == Protocol.UDP) {
+                    UdpForwarder.dropStaleFlows(listener.channel());
+                } else {
+                    drained.add(listener.connections);
+                }
+            } else {
+                toBind.put(new Listener.Claim(key, want.getValue(), want.getKey()), Boolean.TRUE);
+            }
+        }
+        if (!retired.isEmpty()) {
+            log.info("[{}] endpoints removed from {}: {}", key.serviceName(), key, retired);
+            if (!options.drainTimeout().isZero()) {
+                maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
+                        options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void remove(ServicePortKey key, List<ChannelFuture> closing) {
+        ServiceSlot slot = slots.remove(key);
+        Map<Listener.Address, Frontend> previous = wanted.remove(key);
+        if (previous != null) {
+            previous.forEach((address, frontend) -> release(key, frontend, address, closing));
+        }
+        if (slot != null) {
+            slot.close();
+            log.info("[{}] removed {}", key.serviceName(), key);
+        }
+    }
+
+    /** The key no longer wants the address: forget its failure, or close its listener. */
+    private void release(ServicePortKey key, Frontend frontend, Listener.Address address, List<ChannelFuture> closing) {
+        failures.remove(new Listener.Claim(key, frontend, address));
+        Listener listener = listeners.get(address);
+        if (listener == null || !listener.key.equals(key) || !listener.frontend.equals(frontend)) {
+            return;
+        }
+        listeners.remove(address);
+        closing.add(listener.channel().close());
+        log.info("[{}] stopped listening on {} ({})", key.serviceName(), address, frontend);
+        drain(listener);
+    }
+
+    /** Established connections outlive their listener, like conntrack entries, unless a drain timeout ends them. */
+    private void drain(Listener listener) {
+        if (listener.connections.isEmpty()) {
+            return;
+        }
+        orphans.add(listener.connections);
+        if (!options.drainTimeout().isZero()) {
+            maintenance.schedule(() -> listener.connections.close(), options.drainTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Map<Listener.Address, Frontend> addresses(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses) {
+        Protocol protocol = entry.key().protocol();
+        Map<Listener.Address, Frontend> result = new LinkedHashMap<>();
+        for (Frontend frontend : entry.frontends()) {
+            if (frontend.address() != null) {
+                result.putIfAbsent(new Listener.Address(protocol, new InetSocketAddress(frontend.address(), frontend.port())),
+                        frontend);
+                continue;
+            }
+            List<InetAddress> node = nodeAddresses.computeIfAbsent(entry.key().family(),
+                    family -> options.nodePortAddresses().resolve(family));
+            for (InetAddress address : node) {
+                result.putIfAbsent(new Listener.Address(protocol, new InetSocketAddress(address, frontend.port())), frontend);
+            }
+        }
+        return result;
+    }
+
+    /** Binds every claim whose address is free, all at once, then waits for the results. */
+    private void bind(Iterable<Listener.Claim> claims) {
+        List<Listener> started = new ArrayList<>();
+        for (Listener.Claim claim : claims) {
+            Listener owner = listeners.get(claim.address());
+            if (owner != null) {
+                if (!owner.key.equals(claim.key()) || !owner.frontend.equals(claim.frontend())) {
+                    fail(claim, "conflict with " + owner.key);
+                }
+                continue;
+            }
+            ServiceSlot slot = slots.get(claim.key());
+            Listener listener = new Listener(claim.key(), claim.frontend(), claim.address());
+            listener.bind = claim.address().protocol() == Protocol.TCP ? bindTcp(slot, listener) : bindUdp(slot, listener);
+            listeners.put(claim.address(), listener);
+            started.add(listener);
+        }
+        for (Listener listener : started) {
+            Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
+            if (listener.bind.awaitUninterruptibly().isSuccess()) {
+                failures.remove(claim);
+                log.info("[{}] listening on {} ({})", listener.key.serviceName(), listener.address, listener.frontend);
+            } else {
+                listeners.remove(listener.address);
+                Throwable cause = listener.bind.cause();
+                fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            }
+        }
+    }
+
+    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener) {
+        TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
+        return TcpForwarder.configure(new ServerBootstrap())
+                .group(group)
+                .channel(transport.serverChannel())
+                .childHandler(forwarder.childHandler())
+                .bind(listener.address.socket());
+    }
+
+    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener) {
+        UdpForwarder forwarder = new UdpForwarder(slot, listener.frontend.type(), settings);
+        return new Bootstrap()
+                .group(group)
+                .channel(transport.datagramChannel())
+                .handler(forwarder.frontendHandler())
+                .bind(listener.address.socket());
+    }
+
+    private void fail(Listener.Claim claim, String reason) {
+        BindFailure failure = new BindFailure(claim.key(), claim.frontend(), claim.address().socket(), reason);
+        BindFailure previous = failures.put(claim, failure);
+        if (previous == null || !previous.reason().equals(reason)) {
+            bindFailureCount.increment();
+            log.warn("[{}] cannot listen on {} ({}): {}; retrying", claim.key().serviceName(), claim.address(),
+                    claim.frontend(), reason);
+        }
+    }
+
+    private synchronized void maintain() {
+        if (!accepting) {
+            return;
+        }
+        if (!failures.isEmpty()) {
+            bind(new ArrayList<>(failures.keySet()));
+        }
+        long now = System.nanoTime();
+        slots.values().forEach(slot -> slot.sweep(now));
+        orphans.removeIf(ChannelGroup::isEmpty);
+    }
+
+    /** The addresses that could not be bound, in service-port order. */
+    public synchronized List<BindFailure> bindFailures() {
+        List<BindFailure> list = new ArrayList<>(failures.values());
+        list.sort(Comparator.comparing(BindFailure::key).thenComparing(f -> f.address().toString()));
+        return list;
+    }
+
+    /** The addresses listened on, TCP and UDP alike. */
+    public synchronized Set<InetSocketAddress> boundAddresses() {
+        Set<InetSocketAddress> bound = new HashSet<>();
+        for (Listener listener : listeners.values()) {
+            bound.add(listener.address.socket());
+        }
+        return Set.copyOf(bound);
+    }
+
+    /** TCP connections admitted and not yet closed, over all services. */
+    public int activeConnections() {
+        return gate.active();
+    }
+
+    /**
+     * Closes every listening socket and ignores later tables: the first step of a graceful
+     * shutdown. Established connections continue.
+     */
+    public synchronized void stopAccepting() {
+        if (!accepting) {
+            return;
+        }
+        accepting = false;
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            closing.add(listener.channel().close());
+            if (!listener.connections.isEmpty()) {
+                orphans.add(listener.connections);
+            }
+        }
+        closing.forEach(ChannelFuture::awaitUninterruptibly);
+        listeners.clear();
+        failures.clear();
+        log.info("stopped accepting; {} connections still open", gate.active());
+    }
+
+    /** Closes every socket, connections included, and stops the event loops. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stopAccepting();
+            maintenance.shutdownNow();
+            // Connections first, so the event loops see them close before they stop.
+            orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
+            orphans.clear();
+            slots.values().forEach(ServiceSlot::close);
+            slots.clear();
+            wanted.clear();
+        }
+        registry.remove(bindFailureCount);
+        group.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** The listening channel for an address, for tests that check a channel survives a reconcile. */
+    synchronized Channel listenerChannel(Protocol protocol, InetSocketAddress address) {
+        Listener listener = listeners.get(new Listener.Address(protocol, address));
+        return listener == null ? null : listener.channel();
+    }
+
+    /** Every open accepted TCP connection. */
+    synchronized List<Channel> connections() {
+        List<Channel> all = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            all.addAll(listener.connections);
+        }
+        orphans.forEach(all::addAll);
+        return all;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.sluice.proxy.net;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The I/O transport of the data path: which event loops and which channel classes. Every
+ * channel of one proxied connection uses the same transport, so a backend connection can be
+ * registered on the event loop of the client connection that caused it.
+ *
+ * <p>{@code auto} picks io_uring when the kernel offers it, else epoll, else NIO; naming a
+ * native transport that is not available is an error rather than a silent fallback.
+ */
+public final class Transport {
+    private final String name;
+    private final Supplier<IoHandlerFactory> handlers;
+    private final Class<? extends ServerSocketChannel> serverChannel;
+    private final Class<? extends SocketChannel> socketChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
+
+    private Transport(String name, Supplier<IoHandlerFactory> handlers,
+            Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> socketChannel,
+            Class<? extends DatagramChannel> datagramChannel) {
+        this.name = name;
+        this.handlers = handlers;
+        this.serverChannel = serverChannel;
+        this.socketChannel = socketChannel;
+        this.datagramChannel = datagramChannel;
+    }
+
+    /**
+     * The transport for a name: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}.
+     *
+     * @throws IllegalArgumentException when the name is unknown or names an unavailable
+     *                                  native transport
+     */
+    public static Transport choose(String name) {
+        String wanted = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        switch (wanted) {
+            case "auto":
+                if (IoUring.isAvailable()) {
+                    return ioUring();
+                }
+                return Epoll.isAvailable() ? epoll() : nio();
+            case "io_uring":
+            case "io-uring":
+                if (!IoUring.isAvailable()) {
+                    throw unavailable(name, IoUring.unavailabilityCause());
+                }
+                return ioUring();
+            case "epoll":
+                if (!Epoll.isAvailable()) {
+                    throw unavailable(name, Epoll.unavailabilityCause());
+                }
+                return epoll();
+            case "nio":
+                return nio();
+            default:
+                throw new IllegalArgumentException("transport: " + name + " (expected: auto, io_uring, epoll or nio)");
+        }
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class, IoUringDatagramChannel.class);
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class,
+                EpollSocketChannel.class, EpollDatagramChannel.class);
+    }
+
+    private static Transport nio() {
+        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class,
+                NioSocketChannel.class, NioDatagramChannel.class);
+    }
+
+    private static IllegalArgumentException unavailable(String name, Throwable cause) {
+        String why = cause == null ? "unknown reason" : cause.toString();
+        return new IllegalArgumentException("transport: " + name + " (expected: a transport this kernel offers; "
+                + name + " is unavailable: " + why + ")", cause);
+    }
+
+    /** A new group of event loops of this transport; its threads are daemon threads. */
+    public EventLoopGroup newGroup(int threads, String threadNamePrefix) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected: 1 or more)");
+        }
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
+                handlers.get());
+    }
+
+    /** The listening TCP channel class. */
+    public Class<? extends ServerSocketChannel> serverChannel() {
+        return serverChannel;
+    }
+
+    /** The connected TCP channel class, for backend connections. */
+    public Class<? extends SocketChannel> socketChannel() {
+        return socketChannel;
+    }
+
+    /** The UDP channel class, for frontends and backend flows alike. */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
+    }
+
+    /** {@code io_uring}, {@code epoll} or {@code nio}: what {@code auto} resolved to. */
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
