@@ -1,0 +1,63 @@
+package dev.sluice.benchmarks;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kubernetes objects as an informer hands them over: ClusterIP Services in namespace
+ * {@value Fixtures#NAMESPACE}, each with one EndpointSlice of ready endpoints spread over three
+ * nodes. Addresses follow {@link Fixtures}: ClusterIPs from 198.18.0.0/16, pod IPs from
+ * 198.19.0.0/16 (pod index beyond 65,536 wraps; distinct services never share a slice, so the
+ * table stays correct).
+ */
+final class ClusterObjects {
+    static final String NODE = "node-0";
+    private static final String[] NODES = {"node-0", "node-1", "node-2"};
+
+    private ClusterObjects() {
+    }
+
+    /** Service {@code svc-i}: ClusterIP, port {@code http} 80 to the pods' port {@code http}. */
+    static Service service(int i) {
+        String clusterIp = "198.18." + (i >>> 8 & 255) + "." + (i & 255);
+        return new ServiceBuilder()
+                .withNewMetadata().withNamespace(Fixtures.NAMESPACE).withName("svc-" + i)
+                .withResourceVersion("1").endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIp)
+                .withClusterIPs(clusterIp)
+                .withIpFamilies("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80)
+                .withTargetPort(new IntOrString("http")).endPort()
+                .endSpec()
+                .build();
+    }
+
+    /** The one slice of {@code svc-i}: {@code endpoints} ready pods listening on 8080. */
+    static EndpointSlice slice(int i, int endpoints) {
+        List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> list = new ArrayList<>(endpoints);
+        for (int e = 0; e < endpoints; e++) {
+            int pod = (i * endpoints + e) & 0xffff;
+            list.add(new EndpointBuilder()
+                    .withAddresses("198.19." + (pod >>> 8) + "." + (pod & 255))
+                    .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
+                    .withNodeName(NODES[e % NODES.length])
+                    .build());
+        }
+        return new EndpointSliceBuilder()
+                .withNewMetadata().withNamespace(Fixtures.NAMESPACE).withName("svc-" + i + "-x1")
+                .withLabels(Map.of("kubernetes.io/service-name", "svc-" + i)).withResourceVersion("1").endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                .withEndpoints(list)
+                .build();
+    }
+}
