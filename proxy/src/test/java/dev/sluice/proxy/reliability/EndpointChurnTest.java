@@ -11,9 +11,6 @@ import static org.awaitility.Awaitility.await;
 import dev.sluice.proxy.cli.InProcessSluice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.internal.PlatformDependent;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -120,20 +117,5 @@ class EndpointChurnTest {
         String value = System.getProperty("sluice.soak", "30s").trim();
         long amount = Long.parseLong(value.replaceAll("[a-z]+$", ""));
         return value.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofSeconds(amount);
-    }
-
-    /** Heap in use just after a full collection, and direct memory (JDK buffers and Netty's own). */
-    record Memory(long heapAfterGc, long direct) {
-        static Memory measure() {
-            System.gc();
-            long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            long direct = Math.max(0, PlatformDependent.usedDirectMemory());
-            for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-                if (pool.getName().equals("direct")) {
-                    direct += pool.getMemoryUsed();
-                }
-            }
-            return new Memory(heap, direct);
-        }
     }
 }

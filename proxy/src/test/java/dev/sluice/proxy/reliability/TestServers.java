@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Backends for the reliability tests on one small event loop group: TCP servers on loopback
- * that can be killed (listener closed) and brought back on the same address.
+ * (named, silent or echo) that can be killed (listener closed) and brought back on the same
+ * address.
  */
 final class TestServers implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -38,13 +39,20 @@ final class TestServers implements AutoCloseable {
 
     /** A named server on a given loopback address and port (0 for any). */
     Server named(String name, String ip, int port) {
-        return new Server(name, address(ip, port), false).start();
+        return new Server(name, address(ip, port), Kind.NAMED).start();
     }
 
     /** A server that accepts connections and never sends a byte nor closes them. */
     Server silent(String name) {
-        return new Server(name, address("127.0.0.1", 0), true).start();
+        return new Server(name, address("127.0.0.1", 0), Kind.SILENT).start();
     }
+
+    /** A server that sends back whatever it receives. */
+    Server echo(String name) {
+        return new Server(name, address("127.0.0.1", 0), Kind.ECHO).start();
+    }
+
+    private enum Kind { NAMED, SILENT, ECHO }
 
     private static InetSocketAddress address(String ip, int port) {
         try {
@@ -57,7 +65,7 @@ final class TestServers implements AutoCloseable {
     /** One backend: its listener may be closed and re-opened on the same address. */
     final class Server {
         private final String name;
-        private final boolean silent;
+        private final Kind kind;
         private final AtomicInteger accepted = new AtomicInteger();
         /** {@link System#nanoTime()} of the first accept since the latest start, 0 before it. */
         private final AtomicLong firstAccept = new AtomicLong();
@@ -65,10 +73,10 @@ final class TestServers implements AutoCloseable {
         private InetSocketAddress address;
         private volatile Channel listener;
 
-        private Server(String name, InetSocketAddress address, boolean silent) {
+        private Server(String name, InetSocketAddress address, Kind kind) {
             this.name = name;
             this.address = address;
-            this.silent = silent;
+            this.kind = kind;
         }
 
         /** Listens again on the same address; the first call picks the port when it was 0. */
@@ -85,7 +93,11 @@ final class TestServers implements AutoCloseable {
                             accepted.incrementAndGet();
                             firstAccept.compareAndSet(0, System.nanoTime());
                             connections.add(ch);
-                            ch.pipeline().addLast(silent ? new Discard() : new Greet(greeting));
+                            ch.pipeline().addLast(switch (kind) {
+                                case NAMED -> new Greet(greeting);
+                                case SILENT -> new Discard();
+                                case ECHO -> new Echo();
+                            });
                         }
                     })
                     .bind(address).syncUninterruptibly().channel();
@@ -155,6 +167,19 @@ final class TestServers implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Writes back what it reads. */
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg);
         }
 
         @Override
