@@ -48,13 +48,18 @@ final class Admin {
 
     /**
      * The sum of every sample of {@code metric} whose labels contain each {@code label="value"}
-     * pair given, 0 when there is none.
+     * pair given, 0 when none matches.
+     *
+     * @throws IllegalStateException when the text has no sample of {@code metric} at all, so a
+     *                               misspelt name cannot pass for a zero
      */
     static double sum(String metrics, String metric, String... labels) {
         Pattern sample = Pattern.compile("^" + Pattern.quote(metric) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE);
         double total = 0;
+        boolean exported = false;
         Matcher matcher = sample.matcher(metrics);
         while (matcher.find()) {
+            exported = true;
             String labelText = matcher.group(1) == null ? "" : matcher.group(1);
             boolean matches = true;
             for (int i = 0; i + 1 < labels.length; i += 2) {
@@ -63,6 +68,9 @@ final class Admin {
             if (matches) {
                 total += Double.parseDouble(matcher.group(2));
             }
+        }
+        if (!exported) {
+            throw new IllegalStateException("metric " + metric + ": not exported");
         }
         return total;
     }

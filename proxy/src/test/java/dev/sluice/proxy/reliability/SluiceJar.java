@@ -50,6 +50,7 @@ final class SluiceJar implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx128m");
+        // C1 only: these processes live for seconds, so start-up counts more than peak speed.
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Dio.netty.leakDetection.level=paranoid");
         command.add("-jar");
@@ -97,8 +98,12 @@ final class SluiceJar implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
