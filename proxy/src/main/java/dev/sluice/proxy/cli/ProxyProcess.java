@@ -4,6 +4,7 @@ import dev.sluice.discovery.file.StaticFileSource;
 import dev.sluice.discovery.kubernetes.KubernetesSource;
 import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.BackendTable;
+import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
@@ -67,6 +68,8 @@ final class ProxyProcess implements AutoCloseable {
 
     private void startAll(ProxyFlags flags, ServeMode mode) throws Exception {
         ProxyOptions options = Flags.proxyOptions(flags);
+        // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
+        Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
 
         AdminEventLoop admin = new AdminEventLoop();
@@ -109,7 +112,7 @@ final class ProxyProcess implements AutoCloseable {
 
         source = switch (mode.kind()) {
             case FILE -> new StaticFileSource(mode.config(), publisher, tracker, metrics.syncObserver());
-            case KUBERNETES -> kubernetesSource(flags, mode, metrics);
+            case KUBERNETES -> kubernetesSource(flags, mode, balance, metrics);
         };
         closers.push(source);
         source.start();
@@ -126,10 +129,10 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private TableSource kubernetesSource(ProxyFlags flags, ServeMode mode, Metrics metrics) {
+    private TableSource kubernetesSource(ProxyFlags flags, ServeMode mode, Balance balance, Metrics metrics) {
         KubernetesClient client = Flags.kubernetesClient(mode.kubeconfig());
         closers.push(client);
-        return new KubernetesSource(client, mode.nodeName(), Flags.balance(flags.balance), publisher, tracker,
+        return new KubernetesSource(client, mode.nodeName(), balance, publisher, tracker,
                 metrics.syncObserver(), flags.syncTimeout);
     }
 
