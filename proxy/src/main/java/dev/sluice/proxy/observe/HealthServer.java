@@ -4,14 +4,11 @@ import dev.sluice.discovery.state.SyncTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * kube-proxy's health server: {@code /livez} is 200 while every queued update was applied within
@@ -25,24 +22,18 @@ import org.slf4j.LoggerFactory;
  * readiness probe then means "serving". Every answer counts {@code kubeproxy_proxy_healthz_total}
  * or {@code kubeproxy_proxy_livez_total} by {@code code}. Other paths get 404.
  */
-public final class HealthServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
-
+public final class HealthServer extends AdminServer {
     /** kube-proxy's {@code --healthz-bind-address} port. */
     public static final int DEFAULT_PORT = 10256;
     /** kube-proxy's default: twice its default {@code syncPeriod} of 30 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final AdminEventLoop loop;
-    private final InetSocketAddress address;
     private final SyncTracker tracker;
     private final Duration timeout;
     private final Counter healthz200;
     private final Counter healthz503;
     private final Counter livez200;
     private final Counter livez503;
-    /** Set by start, cleared by close. */
-    private volatile AdminHttp.Server server;
 
     /**
      * @param loop     the admin event loop
@@ -53,8 +44,7 @@ public final class HealthServer implements AutoCloseable {
      */
     public HealthServer(AdminEventLoop loop, InetSocketAddress address, SyncTracker tracker, Duration timeout,
             MeterRegistry registry) {
-        this.loop = Objects.requireNonNull(loop, "loop");
-        this.address = Objects.requireNonNull(address, "address");
+        super(loop, address);
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("health timeout: " + timeout + " (expected: more than zero)");
@@ -75,25 +65,14 @@ public final class HealthServer implements AutoCloseable {
         return Counter.builder(name).description(help).tag("code", code).register(registry);
     }
 
-    /** Starts listening; returns the bound address (useful with port 0). */
-    public InetSocketAddress start() throws IOException {
-        if (server != null) {
-            throw new IllegalStateException("health server already started on " + AdminHttp.describe(address));
-        }
-        server = AdminHttp.bind(loop, address, new Handler());
-        InetSocketAddress bound = server.localAddress();
-        log.info("serving /healthz and /livez on {}", AdminHttp.describe(bound));
-        return bound;
+    @Override
+    AdminHandler newHandler() {
+        return new Handler();
     }
 
-    /** Stops listening. */
     @Override
-    public void close() {
-        AdminHttp.Server open = server;
-        server = null;
-        if (open != null) {
-            open.close();
-        }
+    String serves() {
+        return "/healthz and /livez";
     }
 
     private final class Handler extends AdminHandler {

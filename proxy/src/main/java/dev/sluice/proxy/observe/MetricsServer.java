@@ -1,7 +1,6 @@
 package dev.sluice.proxy.observe;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@code /status}: the JSON document it renders, computed per request on the admin loop. Both
  * only read; other paths get 404, methods other than GET and HEAD get 405.
  */
-public final class MetricsServer implements AutoCloseable {
+public final class MetricsServer extends AdminServer {
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
 
     /** kube-proxy's {@code --metrics-bind-address} port. */
@@ -23,11 +22,8 @@ public final class MetricsServer implements AutoCloseable {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     static final String STATUS_CONTENT_TYPE = "application/json; charset=utf-8";
 
-    private final AdminEventLoop loop;
-    private final InetSocketAddress address;
     private final Metrics metrics;
     private final Supplier<String> status;
-    private volatile AdminHttp.Server server;
 
     /**
      * @param loop    the admin event loop
@@ -46,31 +42,19 @@ public final class MetricsServer implements AutoCloseable {
      *                block (read immutable snapshots); {@code null} answers {@code /status} with 404
      */
     public MetricsServer(AdminEventLoop loop, InetSocketAddress address, Metrics metrics, Supplier<String> status) {
-        this.loop = Objects.requireNonNull(loop, "loop");
-        this.address = Objects.requireNonNull(address, "address");
+        super(loop, address);
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.status = status;
     }
 
-    /** Starts listening; returns the bound address (useful with port 0). */
-    public InetSocketAddress start() throws IOException {
-        if (server != null) {
-            throw new IllegalStateException("metrics server already started on " + AdminHttp.describe(address));
-        }
-        server = AdminHttp.bind(loop, address, new Handler());
-        InetSocketAddress bound = server.localAddress();
-        log.info("serving /metrics{} on {}", status == null ? "" : " and /status", AdminHttp.describe(bound));
-        return bound;
+    @Override
+    AdminHandler newHandler() {
+        return new Handler();
     }
 
-    /** Stops listening. */
     @Override
-    public void close() {
-        AdminHttp.Server open = server;
-        server = null;
-        if (open != null) {
-            open.close();
-        }
+    String serves() {
+        return status == null ? "/metrics" : "/metrics and /status";
     }
 
     private final class Handler extends AdminHandler {
