@@ -93,7 +93,7 @@ final class ProxyFlags {
     int eventLoopThreads;
 
     @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto",
-            description = "Socket transport (default: ${DEFAULT-VALUE}).")
+            description = "Socket transport (default: ${DEFAULT-VALUE}: epoll, else nio; io_uring only when named).")
     String transport;
 
     @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",

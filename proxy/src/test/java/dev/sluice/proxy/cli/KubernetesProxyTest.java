@@ -129,7 +129,10 @@ class KubernetesProxyTest {
             }
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> healthPort() != 0);
-        assertThat(livez()).isEqualTo(503);
+        // The port is known once the flags are parsed; the health server binds a moment later, on the start-up thread.
+        int firstAnswer = await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(ConnectException.class)
+                .until(this::livez, status -> true);
+        assertThat(firstAnswer).isEqualTo(503);
         assertThat(starting).isNotDone();
 
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.cli;
 
+import dev.sluice.proxy.TestPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,11 +52,9 @@ final class NamedServers implements AutoCloseable {
         }
     }
 
-    /** A port free on 127.0.0.1 right now. */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /** A port free on 127.0.0.1 right now, and that no later bind to port 0 will be given. */
+    static int freePort() {
+        return TestPorts.free();
     }
 
     @Override

@@ -10,14 +10,11 @@ import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.state.TablePublisher;
+import dev.sluice.proxy.TestPorts;
 import dev.sluice.proxy.net.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.List;
 
@@ -66,22 +63,14 @@ final class Proxy implements AutoCloseable {
         return new InetSocketAddress(TestBackends.LOOPBACK, port);
     }
 
-    /** A TCP port nothing listens on right now. */
+    /** A port nothing listens on right now, and that no later bind to port 0 will be given. */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, TestBackends.LOOPBACK)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestPorts.free();
     }
 
-    /** A UDP port nothing listens on right now. */
+    /** A UDP port nothing listens on right now, and that no later bind to port 0 will be given. */
     static int freeUdpPort() {
-        try (DatagramSocket socket = new DatagramSocket(0, TestBackends.LOOPBACK)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestPorts.free();
     }
 
     /** The value of a service's counter, with extra tags such as {@code reason}. */

@@ -194,7 +194,8 @@ class TcpForwardingTest {
     void ejectedBackendIsSkippedThenRetried() throws IOException {
         int port = freePort();
         int deadPort = freePort();
-        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT.withEjection(1, Duration.ofMillis(300)));
+        // Ten connections must fit in one ejection: about 0.2 s on a loaded two-core machine, so 2 s leaves room.
+        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT.withEjection(1, Duration.ofSeconds(2)));
                 TestBackends.Server b = backends.tcp("b")) {
             proxy.publish(tcp("eject", port, ServicePolicy.DEFAULT, Backend.of("127.0.0.1", deadPort), b.backend()));
             for (int i = 0; i < 10; i++) {
@@ -241,7 +242,8 @@ class TcpForwardingTest {
     @Test
     void idleConnectionsAreClosed() throws IOException {
         int port = freePort();
-        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT.withIdleTimeout(Duration.ofMillis(300)));
+        // The echo below must happen within one idle timeout even when the test thread waits for a core.
+        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT.withIdleTimeout(Duration.ofSeconds(1)));
                 TestBackends.Server a = backends.tcp("a")) {
             proxy.publish(tcp("idle", port, ServicePolicy.DEFAULT, a.backend()));
             try (Client client = Client.connect(port)) {

@@ -1,5 +1,7 @@
 package dev.sluice.proxy.listen;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.discovery.model.Backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -13,6 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -20,9 +23,14 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -95,9 +103,31 @@ final class TestBackends implements AutoCloseable {
             return new Backend(address());
         }
 
+        /**
+         * Closes the server; a TCP server refuses connections once this returns. NIO closes a
+         * listening socket that is registered with a selector only when that selector next runs,
+         * after the close future has completed: until then the kernel still completes handshakes,
+         * and resets those connections when the socket finally goes. A proxy dialling in that
+         * window is connected, then reset, where the test means the backend to refuse.
+         */
         @Override
         public void close() {
+            InetSocketAddress address = address();
             channel.close().syncUninterruptibly();
+            if (channel instanceof ServerChannel) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> refuses(address));
+            }
+        }
+
+        private static boolean refuses(InetSocketAddress address) {
+            try (Socket probe = new Socket()) {
+                probe.connect(address, 1_000);
+                return false;
+            } catch (ConnectException refused) {
+                return true;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 

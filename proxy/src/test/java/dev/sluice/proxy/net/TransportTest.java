@@ -13,11 +13,22 @@ import org.junit.jupiter.api.Test;
 /** Choosing a transport by name. */
 class TransportTest {
 
-    /** Shows that auto prefers io_uring, then epoll, then NIO, as the kernel allows. */
+    /** Shows that auto picks epoll, else NIO, and never io_uring, even where the kernel offers it. */
     @Test
-    void autoPrefersNativeTransports() {
-        String expected = IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
-        assertThat(Transport.choose("auto").name()).isEqualTo(expected);
+    void autoPrefersEpollAndLeavesIoUringOptIn() {
+        assertThat(Transport.choose("auto").name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
+    }
+
+    /** Shows that io_uring is used when named, where the kernel offers it, and is a clear error where it does not. */
+    @Test
+    void ioUringOnlyWhenNamed() {
+        if (IoUring.isAvailable()) {
+            assertThat(Transport.choose("io_uring").name()).isEqualTo("io_uring");
+        } else {
+            assertThatThrownBy(() -> Transport.choose("io_uring"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("transport: io_uring (expected: a transport this kernel offers;");
+        }
     }
 
     /** Shows that NIO is always available and its group runs tasks on named threads. */

@@ -12,7 +12,7 @@ import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
-import java.io.IOException;
+import dev.sluice.proxy.TestPorts;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -194,9 +194,7 @@ class HealthCheckNodePortsTest {
         assertThatThrownBy(() -> Http.get(at(port), "/")).isInstanceOf(ConnectException.class);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.free();
     }
 }
