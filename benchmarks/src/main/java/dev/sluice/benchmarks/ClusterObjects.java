@@ -43,18 +43,32 @@ final class ClusterObjects {
 
     /** The one slice of {@code svc-i}: {@code endpoints} ready pods listening on 8080. */
     static EndpointSlice slice(int i, int endpoints) {
+        return slice(i, endpoints, 0);
+    }
+
+    /**
+     * The slice of {@code svc-i} at {@code revision} (resource version {@code revision + 1}): from
+     * revision 1 on, the last pod's address is 198.18.255.{@code revision}, which no ClusterIP and
+     * no other pod uses, so two revisions differ in exactly one endpoint, as after a pod was
+     * replaced. Revision 0 is {@link #slice(int, int)}.
+     */
+    static EndpointSlice slice(int i, int endpoints, int revision) {
         List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> list = new ArrayList<>(endpoints);
         for (int e = 0; e < endpoints; e++) {
             int pod = (i * endpoints + e) & 0xffff;
+            String address = revision > 0 && e == endpoints - 1
+                    ? "198.18.255." + revision
+                    : "198.19." + (pod >>> 8) + "." + (pod & 255);
             list.add(new EndpointBuilder()
-                    .withAddresses("198.19." + (pod >>> 8) + "." + (pod & 255))
+                    .withAddresses(address)
                     .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
                     .withNodeName(NODES[e % NODES.length])
                     .build());
         }
         return new EndpointSliceBuilder()
                 .withNewMetadata().withNamespace(Fixtures.NAMESPACE).withName("svc-" + i + "-x1")
-                .withLabels(Map.of("kubernetes.io/service-name", "svc-" + i)).withResourceVersion("1").endMetadata()
+                .withLabels(Map.of("kubernetes.io/service-name", "svc-" + i))
+                .withResourceVersion(Integer.toString(revision + 1)).endMetadata()
                 .withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
                 .withEndpoints(list)

@@ -113,4 +113,45 @@ class BenchmarkInputsTest {
         assertThat(synced.entries()).allSatisfy(entry -> assertThat(entry.internalEndpoints()).hasSize(10));
         assertThat(synced.sortedEntries()).isEqualTo(translated.sortedEntries());
     }
+
+    @Test
+    void everyRecordedSliceUpdatePublishesATableWithExactlyOneChangedEntry() throws Exception {
+        SyncRig rig = new SyncRig();
+        rig.services = 100;
+        rig.setUp();
+        try {
+            BackendTable first = rig.current();
+            assertThat(first.size()).isEqualTo(100);
+
+            // Three laps of the ring: both revisions, and the wrap back to the first.
+            BackendTable previous = first;
+            for (int call = 0; call < 300; call++) {
+                BackendTable next = rig.change();
+                assertThat(next.generation()).isEqualTo(previous.generation() + 1);
+                assertThat(next.size()).isEqualTo(100);
+                Set<ServicePortKey> changed = TableChange.between(previous, next).changed();
+                assertThat(changed).hasSize(1);
+                assertThat(next.get(changed.iterator().next()).internalEndpoints()).hasSize(10);
+                previous = next;
+            }
+        } finally {
+            rig.tearDown();
+        }
+    }
+
+    @Test
+    void theRelayBenchmarkMovesItsBytesThroughTheProxy() throws Exception {
+        RelayBenchmark benchmark = new RelayBenchmark();
+        benchmark.path = "proxy";
+        benchmark.transport = "auto";
+        benchmark.setUp();
+        try {
+            for (int i = 0; i < 20; i++) {
+                assertThat(benchmark.connection()).isEqualTo(RelayBenchmark.PING_BYTES - 1);
+            }
+            assertThat(benchmark.bulk()).isEqualTo(RelayBenchmark.BULK_BYTES);
+        } finally {
+            benchmark.tearDown();
+        }
+    }
 }
