@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.proxy.SluiceJar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -35,7 +36,7 @@ class SluiceCommandIT {
 
     @Test
     void helpListsEveryCommandAndFlag() throws Exception {
-        try (SluiceProcess sluice = SluiceProcess.start("--help")) {
+        try (SluiceJar sluice = SluiceJar.start("--help")) {
             assertThat(sluice.awaitExit(Duration.ofSeconds(30))).isZero();
             assertThat(sluice.output()).contains("Usage: sluice run", "Usage: sluice demo", "Usage: sluice explain",
                     "--kubeconfig", "--nodeport-addresses", "--healthz-bind-address", "--shutdown-grace");
@@ -45,10 +46,10 @@ class SluiceCommandIT {
     @Test
     void demoRoundRobinsOverThreeBackendsAndCountsConnections() throws Exception {
         int port = NamedServers.freePort();
-        try (SluiceProcess sluice = SluiceProcess.start("demo", "--listen=127.0.0.1:" + port,
+        try (SluiceJar sluice = SluiceJar.start("demo", "--listen=127.0.0.1:" + port,
                 "--healthz-bind-address=127.0.0.1:0", "--metrics-bind-address=127.0.0.1:0")) {
-            String metrics = sluice.awaitLine("Metrics: +curl -s (http://\\S+/metrics)");
-            String health = sluice.awaitLine("Health: +curl -s (http://\\S+/healthz)");
+            String metrics = sluice.awaitGroup("Metrics: +curl -s (http://\\S+/metrics)");
+            String health = sluice.awaitGroup("Health: +curl -s (http://\\S+/healthz)");
             Map<String, Integer> answers = new TreeMap<>();
             for (int i = 0; i < 6; i++) {
                 String body = getOnNewConnection(port);
@@ -85,7 +86,7 @@ class SluiceCommandIT {
             int port = NamedServers.freePort();
             Path config = write("services:\n  - name: held\n    listen: [\"127.0.0.1:" + port + "\"]\n"
                     + "    backends: [\"127.0.0.1:" + backend.getLocalPort() + "\"]\n");
-            try (SluiceProcess sluice = SluiceProcess.start("run", "--config=" + config, "--shutdown-grace=20s",
+            try (SluiceJar sluice = SluiceJar.start("run", "--config=" + config, "--shutdown-grace=20s",
                     "--healthz-bind-address=", "--metrics-bind-address=")) {
                 sluice.awaitLine("serving generation 1");
                 InetSocketAddress front = new InetSocketAddress("127.0.0.1", port);
@@ -113,7 +114,7 @@ class SluiceCommandIT {
     @Test
     void aBadConfigAtStartUpExitsNonZeroNamingFileLineAndField() throws Exception {
         Path config = write("services:\n  - name: web\n    listen: [\"127.0.0.1:99999\"]\n    backends: []\n");
-        try (SluiceProcess sluice = SluiceProcess.start("run", "--config=" + config,
+        try (SluiceJar sluice = SluiceJar.start("run", "--config=" + config,
                 "--healthz-bind-address=", "--metrics-bind-address=")) {
             assertThat(sluice.awaitExit(Duration.ofSeconds(30))).isNotZero();
             assertThat(sluice.output()).contains(config + ":3:", "services[0].listen[0]", "127.0.0.1:99999", "expected");
@@ -122,7 +123,7 @@ class SluiceCommandIT {
 
     @Test
     void aBadFlagValueIsNamedWithWhatWasExpected() throws Exception {
-        try (SluiceProcess sluice = SluiceProcess.start("run", "--connect-timeout=soon", "--config=x.yaml")) {
+        try (SluiceJar sluice = SluiceJar.start("run", "--connect-timeout=soon", "--config=x.yaml")) {
             assertThat(sluice.awaitExit(Duration.ofSeconds(30))).isNotZero();
             assertThat(sluice.output()).contains("--connect-timeout", "soon", "expected");
         }
@@ -133,7 +134,7 @@ class SluiceCommandIT {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path config = write("services:\n  - name: web\n    listen: [\"127.0.0.1:" + NamedServers.freePort()
                     + "\"]\n    backends: []\n");
-            try (SluiceProcess sluice = SluiceProcess.start("run", "--config=" + config,
+            try (SluiceJar sluice = SluiceJar.start("run", "--config=" + config,
                     "--healthz-bind-address=", "--metrics-bind-address=127.0.0.1:" + taken.getLocalPort())) {
                 assertThat(sluice.awaitExit(Duration.ofSeconds(30))).isNotZero();
                 assertThat(sluice.output()).contains("metrics-bind-address", String.valueOf(taken.getLocalPort()));

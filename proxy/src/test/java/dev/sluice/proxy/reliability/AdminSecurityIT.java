@@ -6,6 +6,7 @@ import static dev.sluice.proxy.reliability.Fixtures.loopback;
 import static dev.sluice.proxy.reliability.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.proxy.SluiceJar;
 import dev.sluice.proxy.cli.Main;
 import java.io.IOException;
 import java.io.InputStream;

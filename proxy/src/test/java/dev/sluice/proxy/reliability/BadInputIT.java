@@ -7,6 +7,7 @@ import static dev.sluice.proxy.reliability.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.proxy.SluiceJar;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.sluice.proxy.reliability;
+package dev.sluice.proxy;
 
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -20,9 +21,9 @@ import org.awaitility.core.ConditionTimeoutException;
  * The real jar ({@code sluice.jar} from failsafe) in its own JVM, with each line of its output
  * (stdout and stderr together) kept with the {@link System#nanoTime()} it arrived at.
  */
-final class SluiceJar implements AutoCloseable {
+public final class SluiceJar implements AutoCloseable {
     /** One line of output and when this JVM read it. */
-    record Line(String text, long nanos) {
+    public record Line(String text, long nanos) {
     }
 
     private final Process process;
@@ -45,7 +46,7 @@ final class SluiceJar implements AutoCloseable {
     }
 
     /** Starts {@code java -jar sluice.jar ARGS...}. */
-    static SluiceJar start(String... args) throws IOException {
+    public static SluiceJar start(String... args) throws IOException {
         String jar = System.getProperty("sluice.jar", "target/sluice.jar");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -60,7 +61,7 @@ final class SluiceJar implements AutoCloseable {
     }
 
     /** Waits up to 30 s for a line matching {@code regex}. */
-    Line awaitLine(String regex) {
+    public Line awaitLine(String regex) {
         Pattern pattern = Pattern.compile(regex);
         try {
             return await().atMost(Duration.ofSeconds(30)).until(() -> find(pattern), Optional::isPresent).orElseThrow();
@@ -69,31 +70,40 @@ final class SluiceJar implements AutoCloseable {
         }
     }
 
+    /** Waits like {@link #awaitLine} and returns the first group of the match. */
+    public String awaitGroup(String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(awaitLine(regex).text());
+        if (!matcher.find() || matcher.groupCount() < 1) {
+            throw new AssertionError(regex + " (expected: a pattern with a group)");
+        }
+        return matcher.group(1);
+    }
+
     private Optional<Line> find(Pattern pattern) {
         return lines.stream().filter(line -> pattern.matcher(line.text()).find()).findFirst();
     }
 
     /** Everything printed so far. */
-    String output() {
+    public String output() {
         StringBuilder out = new StringBuilder();
         lines.forEach(line -> out.append(line.text()).append('\n'));
         return out.toString();
     }
 
     /** SIGTERM, through the handle so our end of its output stays open. */
-    void terminate() {
+    public void terminate() {
         process.toHandle().destroy();
     }
 
     /** Waits for the exit and returns its code. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("sluice did not exit within " + timeout + ":\n" + output());
         }
         return process.exitValue();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
