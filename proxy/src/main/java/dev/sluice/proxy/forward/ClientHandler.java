@@ -105,8 +105,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void connect(BackendState target) {
         dialling = target;
-        ChannelFuture future = forwarder.backendBootstrap(client.eventLoop(), new BackendHandler(this))
-                .connect(target.address());
+        ChannelFuture future;
+        try {
+            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address());
+        } catch (ChannelException e) {
+            backend = null;
+            connectFailed(System.nanoTime(), e);
+            return;
+        }
         backend = future.channel();
         future.addListener(afterConnect);
     }
@@ -126,14 +132,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             backend.read();
             return;
         }
+        // A failed socket stays open (and registered) until closed, and could still report events.
+        future.channel().close();
+        connectFailed(now, future.cause());
+    }
+
+    private void connectFailed(long now, Throwable cause) {
         meters.connectFailures.increment();
         if (dial.failed(now)) {
             meters.ejections.increment();
             log.info("{} backend {} ejected after failed connects: {}", forwarder.slot.logPrefix(), dialling,
-                    future.cause().toString());
+                    cause.toString());
         } else {
-            log.debug("{} connect to backend {} failed: {}", forwarder.slot.logPrefix(), dialling,
-                    future.cause().toString());
+            log.debug("{} connect to backend {} failed: {}", forwarder.slot.logPrefix(), dialling, cause.toString());
         }
         BackendState next = dial.next(now);
         if (next == null) {
