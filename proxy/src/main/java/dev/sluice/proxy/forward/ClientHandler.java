@@ -12,6 +12,7 @@ import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -41,6 +42,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final ChannelFutureListener afterConnect = this::afterConnect;
     private final ChannelFutureListener afterWriteToBackend = this::afterWriteToBackend;
     private final ChannelFutureListener afterWriteToClient = this::afterWriteToClient;
+    private final ChannelFutureListener afterShutdownOutput = this::afterShutdownOutput;
 
     // Confined to the event loop.
     private Channel client;
@@ -246,17 +248,37 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             closeBoth();
             return;
         }
+        if (nothingPending(peer)) {
+            shutdownOutputOf(peer);
+            return;
+        }
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture written) -> {
-            if (!written.isSuccess()) {
+            if (written.isSuccess()) {
+                shutdownOutputOf(peer);
+            } else {
                 closeBoth();
-                return;
             }
-            ((DuplexChannel) peer).shutdownOutput().addListener((ChannelFuture shut) -> {
-                if (!shut.isSuccess() || clientInputDone && backendInputDone) {
-                    closeBoth();
-                }
-            });
         });
+    }
+
+    private void shutdownOutputOf(Channel peer) {
+        ((DuplexChannel) peer).shutdownOutput().addListener(afterShutdownOutput);
+    }
+
+    private void afterShutdownOutput(ChannelFuture shut) {
+        if (!shut.isSuccess() || clientInputDone && backendInputDone) {
+            closeBoth();
+        }
+    }
+
+    /**
+     * Whether every write to {@code channel} has reached its socket, so there is nothing to
+     * wait for: the shortcut saves a write, a promise and a listener per side and connection.
+     */
+    private static boolean nothingPending(Channel channel) {
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        // isEmpty() counts flushed writes only; the pending bytes count unflushed ones too.
+        return pending != null && pending.isEmpty() && pending.totalPendingWriteBytes() == 0;
     }
 
     @Override
@@ -316,7 +338,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void closeOnFlush(Channel channel) {
-        if (channel.isActive()) {
+        if (channel.isActive() && !nothingPending(channel)) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.close();
