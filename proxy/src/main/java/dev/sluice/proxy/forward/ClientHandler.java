@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -41,6 +42,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final ChannelFutureListener afterConnect = this::afterConnect;
     private final ChannelFutureListener afterWriteToBackend = this::afterWriteToBackend;
     private final ChannelFutureListener afterWriteToClient = this::afterWriteToClient;
+    private final ChannelFutureListener afterShutdownOutput = this::afterShutdownOutput;
 
     // Confined to the event loop.
     private Channel client;
@@ -105,8 +107,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void connect(BackendState target) {
         dialling = target;
-        ChannelFuture future = forwarder.backendBootstrap(client.eventLoop(), new BackendHandler(this))
-                .connect(target.address());
+        ChannelFuture future;
+        try {
+            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address());
+        } catch (ChannelException e) {
+            backend = null;
+            connectFailed(System.nanoTime(), e);
+            return;
+        }
         backend = future.channel();
         future.addListener(afterConnect);
     }
@@ -126,14 +134,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             backend.read();
             return;
         }
+        // A failed socket stays open (and registered) until closed, and could still report events.
+        future.channel().close();
+        connectFailed(now, future.cause());
+    }
+
+    private void connectFailed(long now, Throwable cause) {
         meters.connectFailures.increment();
         if (dial.failed(now)) {
             meters.ejections.increment();
             log.info("{} backend {} ejected after failed connects: {}", forwarder.slot.logPrefix(), dialling,
-                    future.cause().toString());
+                    cause.toString());
         } else {
-            log.debug("{} connect to backend {} failed: {}", forwarder.slot.logPrefix(), dialling,
-                    future.cause().toString());
+            log.debug("{} connect to backend {} failed: {}", forwarder.slot.logPrefix(), dialling, cause.toString());
         }
         BackendState next = dial.next(now);
         if (next == null) {
@@ -235,17 +248,37 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             closeBoth();
             return;
         }
+        if (nothingPending(peer)) {
+            shutdownOutputOf(peer);
+            return;
+        }
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture written) -> {
-            if (!written.isSuccess()) {
+            if (written.isSuccess()) {
+                shutdownOutputOf(peer);
+            } else {
                 closeBoth();
-                return;
             }
-            ((DuplexChannel) peer).shutdownOutput().addListener((ChannelFuture shut) -> {
-                if (!shut.isSuccess() || clientInputDone && backendInputDone) {
-                    closeBoth();
-                }
-            });
         });
+    }
+
+    private void shutdownOutputOf(Channel peer) {
+        ((DuplexChannel) peer).shutdownOutput().addListener(afterShutdownOutput);
+    }
+
+    private void afterShutdownOutput(ChannelFuture shut) {
+        if (!shut.isSuccess() || clientInputDone && backendInputDone) {
+            closeBoth();
+        }
+    }
+
+    /**
+     * Whether every write to {@code channel} has reached its socket, so there is nothing to
+     * wait for: the shortcut saves a write, a promise and a listener per side and connection.
+     */
+    private static boolean nothingPending(Channel channel) {
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        // isEmpty() counts flushed writes only; the pending bytes count unflushed ones too.
+        return pending != null && pending.isEmpty() && pending.totalPendingWriteBytes() == 0;
     }
 
     @Override
@@ -305,7 +338,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void closeOnFlush(Channel channel) {
-        if (channel.isActive()) {
+        if (channel.isActive() && !nothingPending(channel)) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.close();

@@ -1,18 +1,24 @@
 package dev.sluice.proxy.forward;
 
 import dev.sluice.discovery.model.FrontendType;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +40,8 @@ public final class TcpForwarder {
     final ForwardSettings settings;
     final ConnectionGate gate;
     private final ChannelGroup connections;
-    private final Bootstrap backendTemplate;
+    private final ChannelFactory<? extends SocketChannel> backendChannels;
+    private final int connectTimeoutMillis;
 
     /**
      * @param slot        the service port
@@ -51,15 +58,8 @@ public final class TcpForwarder {
         this.settings = settings;
         this.gate = gate;
         this.connections = connections;
-        this.backendTemplate = new Bootstrap()
-                .channel(settings.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        settings.connectTimeout().toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, READS);
+        this.backendChannels = new ReflectiveChannelFactory<>(settings.transport().socketChannel());
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
     }
 
     /** Sets the options every accepted connection needs. */
@@ -108,7 +108,41 @@ public final class TcpForwarder {
         });
     }
 
-    Bootstrap backendBootstrap(EventLoop loop, ChannelHandler handler) {
-        return backendTemplate.clone(loop).handler(handler);
+    /**
+     * Opens a backend channel on {@code loop} (the caller's, so the call registers it at once)
+     * and connects it. This is what a {@code Bootstrap} does, without the copy of its option map,
+     * the monitor around it and the resolver lookup it costs per connection: the address is
+     * already resolved.
+     *
+     * @throws io.netty.channel.ChannelException when no socket could be opened (out of file descriptors)
+     */
+    ChannelFuture connectBackend(EventLoop loop, ChannelHandler handler, SocketAddress address) {
+        SocketChannel channel = backendChannels.newChannel();
+        try {
+            SocketChannelConfig config = channel.config();
+            config.setConnectTimeoutMillis(connectTimeoutMillis);
+            config.setTcpNoDelay(true);
+            config.setAutoRead(false);
+            config.setAllowHalfClosure(true);
+            config.setWriteBufferWaterMark(WATER_MARK);
+            config.setRecvByteBufAllocator(READS);
+            channel.pipeline().addLast(handler);
+        } catch (RuntimeException e) {
+            channel.unsafe().closeForcibly();
+            throw e;
+        }
+        ChannelFuture registered = loop.register(channel);
+        if (registered.isDone()) {
+            return registered.isSuccess() ? channel.connect(address) : registered;
+        }
+        ChannelPromise connected = channel.newPromise();
+        registered.addListener((ChannelFuture done) -> {
+            if (done.isSuccess()) {
+                channel.connect(address, connected);
+            } else {
+                connected.setFailure(done.cause());
+            }
+        });
+        return connected;
     }
 }
