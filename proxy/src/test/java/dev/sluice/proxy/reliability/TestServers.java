@@ -139,7 +139,7 @@ final class TestServers implements AutoCloseable {
     }
 
     /** Writes the name, then closes: one short connection per answer. */
-    private static final class Greet extends ChannelInboundHandlerAdapter {
+    private static final class Greet extends Discard {
         private final byte[] greeting;
 
         Greet(byte[] greeting) {
@@ -150,20 +150,10 @@ final class TestServers implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             ctx.writeAndFlush(Unpooled.wrappedBuffer(greeting)).addListener(ChannelFutureListener.CLOSE);
         }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 
     /** Reads and drops everything, answers nothing. */
-    private static final class Discard extends ChannelInboundHandlerAdapter {
+    private static class Discard extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
