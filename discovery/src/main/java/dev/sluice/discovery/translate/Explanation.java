@@ -199,6 +199,11 @@ public final class Explanation {
         return ExplanationTable.services(entries);
     }
 
+    /** Rows as a text table with aligned columns, the layout every table of {@code explain} uses. */
+    public static String alignColumns(List<String[]> rows) {
+        return ExplanationTable.aligned(rows);
+    }
+
     private static void backends(ArrayNode array, List<Backend> backends) {
         backends.forEach(b -> array.add(b.toString()));
     }

@@ -44,7 +44,16 @@ final class ExplanationTable {
         for (ServiceEntry entry : entries) {
             addRows(rows, entry);
         }
-        int[] widths = new int[HEADER.length];
+        StringBuilder out = new StringBuilder(aligned(rows));
+        if (entries.isEmpty()) {
+            out.append("(no service ports)\n");
+        }
+        return out.toString();
+    }
+
+    /** Rows as text, each column as wide as its widest cell plus two spaces, no trailing blanks. */
+    static String aligned(List<String[]> rows) {
+        int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());
@@ -54,15 +63,9 @@ final class ExplanationTable {
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
-                line.append(row[i]);
-                if (i < row.length - 1) {
-                    line.append(" ".repeat(widths[i] - row[i].length() + 2));
-                }
+                line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
             }
             out.append(line.toString().stripTrailing()).append('\n');
-        }
-        if (entries.isEmpty()) {
-            out.append("(no service ports)\n");
         }
         return out.toString();
     }

@@ -111,7 +111,7 @@ final class StatusClient {
                 rows.add(new String[] {f.service(), (f.port().isEmpty() ? "-" : f.port()) + "/" + f.protocol(),
                     f.frontend(), f.address(), f.reason()});
             }
-            out.append(aligned(rows));
+            out.append(Explanation.alignColumns(rows));
         }
         out.append("\nCLUSTER IP INTERFACE\n");
         LiveStatus.Interface device = status.clusterIpInterface();
@@ -121,24 +121,6 @@ final class StatusClient {
             out.append(device.device()).append(": ")
                     .append(device.addresses().isEmpty() ? "(no addresses)" : String.join(", ", device.addresses()))
                     .append('\n');
-        }
-        return out.toString();
-    }
-
-    private static String aligned(List<String[]> rows) {
-        int[] widths = new int[rows.get(0).length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
         }
         return out.toString();
     }
