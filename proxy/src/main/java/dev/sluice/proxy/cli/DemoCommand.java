@@ -1,6 +1,5 @@
 package dev.sluice.proxy.cli;
 
-import dev.sluice.proxy.observe.LogFormat;
 import dev.sluice.discovery.model.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,8 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LogFormat.apply(flags.logFormat);
-        Logging.verbosity(flags.verbosity);
+        Logging.apply(flags);
         if (backendCount < 1 || backendCount > 16) {
             throw new IllegalArgumentException("backend-count: " + backendCount + " (expected: 1..16)");
         }

@@ -1,12 +1,19 @@
 package dev.sluice.proxy.cli;
 
 import ch.qos.logback.classic.Level;
+import dev.sluice.proxy.observe.LogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Maps kube-proxy's {@code --v} verbosity onto our loggers. */
+/** The log format and kube-proxy's {@code --v} verbosity, mapped onto our loggers. */
 final class Logging {
     private Logging() {
+    }
+
+    /** Applies --log-format and --v, before anything logs. */
+    static void apply(ProxyFlags flags) {
+        LogFormat.apply(flags.logFormat);
+        verbosity(flags.verbosity);
     }
 
     static void verbosity(int v) {

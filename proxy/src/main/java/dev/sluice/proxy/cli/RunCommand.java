@@ -1,7 +1,6 @@
 package dev.sluice.proxy.cli;
 
 import dev.sluice.discovery.file.StaticConfig;
-import dev.sluice.proxy.observe.LogFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,8 +16,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LogFormat.apply(flags.logFormat);
-        Logging.verbosity(flags.verbosity);
+        Logging.apply(flags);
         boolean hasServices = flags.config != null && !StaticConfig.load(flags.config).services().isEmpty();
         ServeMode mode = Flags.serveMode(flags, hasServices);
         ProxyProcess process = ProxyProcess.start(flags, mode);
