@@ -166,7 +166,7 @@ public class RelayBenchmark {
     private InetSocketAddress serve(Transport backends, ChannelHandler handler) {
         Channel server = new ServerBootstrap()
                 .group(backendLoop)
-                .channel(backends.serverChannel())
+                .channelFactory(() -> backends.newServerChannel(LOOPBACK))
                 .childHandler(handler)
                 .bind(LOOPBACK, 0).syncUninterruptibly().channel();
         return (InetSocketAddress) server.localAddress();

@@ -244,7 +244,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     /** The other side said it will send no more: pass the FIN on once our writes to {@code peer} are out. */
     private void endOutputOf(Channel peer) {
-        if (connected == null || peer == null || !peer.isActive()) {
+        if (connected == null || peer == null || !peer.isActive() || clientInputDone && backendInputDone) {
+            // When both sides have ended their input, closing (after pending writes) sends the
+            // same FIN a shutdown would, and saves the shutdown call.
             closeBoth();
             return;
         }

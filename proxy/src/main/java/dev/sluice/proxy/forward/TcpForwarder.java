@@ -1,10 +1,10 @@
 package dev.sluice.proxy.forward;
 
 import dev.sluice.discovery.model.FrontendType;
+import dev.sluice.proxy.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -12,13 +12,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,7 +39,7 @@ public final class TcpForwarder {
     final ForwardSettings settings;
     final ConnectionGate gate;
     private final ChannelGroup connections;
-    private final ChannelFactory<? extends SocketChannel> backendChannels;
+    private final Transport transport;
     private final int connectTimeoutMillis;
 
     /**
@@ -58,15 +57,18 @@ public final class TcpForwarder {
         this.settings = settings;
         this.gate = gate;
         this.connections = connections;
-        this.backendChannels = new ReflectiveChannelFactory<>(settings.transport().socketChannel());
+        this.transport = settings.transport();
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
     }
 
-    /** Sets the options every accepted connection needs. */
+    /**
+     * Sets the options every accepted connection needs. {@code TCP_NODELAY} is not among them:
+     * every transport's socket configuration already turns it on when the channel is created,
+     * and setting it again costs a system call per socket.
+     */
     public static ServerBootstrap configure(ServerBootstrap bootstrap) {
         return bootstrap
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
@@ -116,12 +118,11 @@ public final class TcpForwarder {
      *
      * @throws io.netty.channel.ChannelException when no socket could be opened (out of file descriptors)
      */
-    ChannelFuture connectBackend(EventLoop loop, ChannelHandler handler, SocketAddress address) {
-        SocketChannel channel = backendChannels.newChannel();
+    ChannelFuture connectBackend(EventLoop loop, ChannelHandler handler, InetSocketAddress address) {
+        SocketChannel channel = transport.newSocketChannel(address.getAddress());
         try {
             SocketChannelConfig config = channel.config();
             config.setConnectTimeoutMillis(connectTimeoutMillis);
-            config.setTcpNoDelay(true);
             config.setAutoRead(false);
             config.setAllowHalfClosure(true);
             config.setWriteBufferWaterMark(WATER_MARK);

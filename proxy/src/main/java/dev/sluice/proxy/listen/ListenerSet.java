@@ -267,7 +267,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
         return TcpForwarder.configure(new ServerBootstrap())
                 .group(group)
-                .channel(transport.serverChannel())
+                .channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
                 .childHandler(forwarder.childHandler())
                 .bind(listener.address.socket());
     }

@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -21,7 +22,11 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -36,21 +41,26 @@ import java.util.function.Supplier;
  * no other native transport was loaded). A proxy must not crash, so the mature transport is the
  * default and io_uring stays an explicit choice. Naming a native transport that is not available
  * is an error rather than a silent fallback.
+ *
+ * <p>Channels for an IPv4 address are IPv4 sockets where the transport lets us choose (epoll,
+ * NIO): a dual-stack socket costs an extra {@code IPV6_V6ONLY} system call per backend
+ * connection and carries every IPv4 address as a mapped IPv6 one.
  */
 public final class Transport {
     private final String name;
     private final Supplier<IoHandlerFactory> handlers;
-    private final Class<? extends ServerSocketChannel> serverChannel;
-    private final Class<? extends SocketChannel> socketChannel;
+    private final Function<SocketProtocolFamily, ServerSocketChannel> serverChannels;
+    private final Function<SocketProtocolFamily, SocketChannel> socketChannels;
     private final Class<? extends DatagramChannel> datagramChannel;
 
     private Transport(String name, Supplier<IoHandlerFactory> handlers,
-            Class<? extends ServerSocketChannel> serverChannel, Class<? extends SocketChannel> socketChannel,
+            Function<SocketProtocolFamily, ServerSocketChannel> serverChannels,
+            Function<SocketProtocolFamily, SocketChannel> socketChannels,
             Class<? extends DatagramChannel> datagramChannel) {
         this.name = name;
         this.handlers = handlers;
-        this.serverChannel = serverChannel;
-        this.socketChannel = socketChannel;
+        this.serverChannels = serverChannels;
+        this.socketChannels = socketChannels;
         this.datagramChannel = datagramChannel;
     }
 
@@ -84,18 +94,20 @@ public final class Transport {
     }
 
     private static Transport ioUring() {
-        return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class, IoUringDatagramChannel.class);
+        // Netty's io_uring channels always open dual-stack sockets.
+        return new Transport("io_uring", IoUringIoHandler::newFactory, family -> new IoUringServerSocketChannel(),
+                family -> new IoUringSocketChannel(), IoUringDatagramChannel.class);
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class,
-                EpollSocketChannel.class, EpollDatagramChannel.class);
+        return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel::new,
+                EpollSocketChannel::new, EpollDatagramChannel.class);
     }
 
     private static Transport nio() {
-        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class,
-                NioSocketChannel.class, NioDatagramChannel.class);
+        SelectorProvider provider = SelectorProvider.provider();
+        return new Transport("nio", NioIoHandler::newFactory, family -> new NioServerSocketChannel(provider, family),
+                family -> new NioSocketChannel(provider, family), NioDatagramChannel.class);
     }
 
     private static IllegalArgumentException unavailable(String name, Throwable cause) {
@@ -113,14 +125,18 @@ public final class Transport {
                 handlers.get());
     }
 
-    /** The listening TCP channel class. */
-    public Class<? extends ServerSocketChannel> serverChannel() {
-        return serverChannel;
+    /** A new, unregistered listening TCP channel that can bind {@code address}. */
+    public ServerSocketChannel newServerChannel(InetAddress address) {
+        return serverChannels.apply(familyOf(address));
     }
 
-    /** The connected TCP channel class, for backend connections. */
-    public Class<? extends SocketChannel> socketChannel() {
-        return socketChannel;
+    /** A new, unregistered TCP channel that can connect to {@code address}: a backend connection. */
+    public SocketChannel newSocketChannel(InetAddress address) {
+        return socketChannels.apply(familyOf(address));
+    }
+
+    private static SocketProtocolFamily familyOf(InetAddress address) {
+        return address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
     }
 
     /** The UDP channel class, for frontends and backend flows alike. */

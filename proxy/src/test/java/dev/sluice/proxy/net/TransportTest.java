@@ -3,10 +3,16 @@ package dev.sluice.proxy.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -35,13 +41,41 @@ class TransportTest {
     @Test
     void nioGroupRuns() throws Exception {
         Transport nio = Transport.choose("NIO");
-        assertThat(nio.socketChannel()).isEqualTo(NioSocketChannel.class);
+        SocketChannel channel = nio.newSocketChannel(InetAddress.getLoopbackAddress());
+        channel.unsafe().closeForcibly();
+        assertThat(channel).isInstanceOf(NioSocketChannel.class);
         EventLoopGroup group = nio.newGroup(1, "transport-test");
         try {
             assertThat(group.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS))
                     .startsWith("transport-test");
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Shows that every transport here opens backend sockets, IPv4 and IPv6, with Nagle's
+     * algorithm off: the forwarder relies on that default instead of setting it again.
+     */
+    @Test
+    void newSocketsHaveNoDelayOnEveryTransport() throws IOException {
+        List<String> names = new ArrayList<>(List.of("nio"));
+        if (Epoll.isAvailable()) {
+            names.add("epoll");
+        }
+        if (IoUring.isAvailable()) {
+            names.add("io_uring");
+        }
+        for (String name : names) {
+            Transport transport = Transport.choose(name);
+            for (InetAddress address : List.of(InetAddress.getLoopbackAddress(), InetAddress.getByName("::1"))) {
+                SocketChannel channel = transport.newSocketChannel(address);
+                try {
+                    assertThat(channel.config().getOption(ChannelOption.TCP_NODELAY)).as(name + " " + address).isTrue();
+                } finally {
+                    channel.unsafe().closeForcibly();
+                }
+            }
         }
     }
 
