@@ -264,6 +264,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void shutdownOutputOf(Channel peer) {
+        // With its output shut, the end of the peer's input ends the connection: let the transport
+        // close the channel at that EOF rather than shut its input down first. That shutdown is a
+        // system call which fails (ENOTCONN) once the peer has closed, and the transport builds an
+        // exception with a stack trace for it; closing is what would follow anyway.
+        peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ((DuplexChannel) peer).shutdownOutput().addListener(afterShutdownOutput);
     }
 

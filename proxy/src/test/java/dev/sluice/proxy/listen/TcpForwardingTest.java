@@ -11,7 +11,14 @@ import dev.sluice.discovery.model.Cidr;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.SessionAffinity;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -144,6 +151,37 @@ class TcpForwardingTest {
                 client.write("hello\n");
                 client.socket.shutdownOutput();
                 assertThat(client.readRest()).isEqualTo("hello\nbye\n");
+            }
+            await().until(() -> proxy.listeners.activeConnections() == 0);
+        }
+    }
+
+    /**
+     * Shows that when the backend ends its output first, the client sees the end, can still send,
+     * and the backend receives all of it before its own end of input.
+     */
+    @Test
+    void backendHalfCloseLeavesTheClientSending() throws Exception {
+        int port = freePort();
+        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT);
+                ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket accepted = server.accept()) {
+                    accepted.getOutputStream().write("done\n".getBytes(StandardCharsets.UTF_8));
+                    accepted.shutdownOutput();
+                    return new String(accepted.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Backend backend = new Backend(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+            proxy.publish(tcp("server-first", port, ServicePolicy.DEFAULT, backend));
+            try (Client client = Client.connect(port)) {
+                assertThat(client.readRest()).isEqualTo("done\n");
+                client.write("late\n");
+                client.write("later\n");
+                client.socket.shutdownOutput();
+                assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo("late\nlater\n");
             }
             await().until(() -> proxy.listeners.activeConnections() == 0);
         }
