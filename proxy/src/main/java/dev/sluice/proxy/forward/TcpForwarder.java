@@ -27,8 +27,13 @@ import java.util.concurrent.TimeUnit;
  * slot's routes once, is admitted or reset, and is relayed on its own event loop.
  */
 public final class TcpForwarder {
-    /** Pending bytes per direction stay under the high mark: one read buffer in flight at most. */
-    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    /**
+     * Pending bytes per direction stay under the high mark: one read buffer in flight at most.
+     * 256 KiB rather than 64: on a bulk stream the larger reads cut the proxy's CPU per GiB by
+     * 12-32% in quiet A/B runs (benchmarks/README.md, Experiments); a connection that carries
+     * small messages never grows its buffer past what its reads fill.
+     */
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
 
     /** One buffer of at most the high water mark per read, so a read never outruns a write. */
     private static final RecvByteBufAllocator READS =

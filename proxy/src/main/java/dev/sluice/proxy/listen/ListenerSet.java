@@ -352,7 +352,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         log.info("stopped accepting; {} connections still open", gate.active());
     }
 
-    /** Closes every socket, connections included, and stops the event loops. */
+    /**
+     * Closes every socket, connections included, and stops the event loops, unless the transport
+     * cannot stop them safely ({@link Transport#stopsCleanly()}): then its daemon threads stay
+     * idle until the process ends.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -370,7 +374,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             wanted.clear();
         }
         registry.remove(bindFailureCount);
-        group.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (transport.stopsCleanly()) {
+            group.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        } else {
+            log.debug("leaving the {} event loops to end with the process", transport);
+        }
     }
 
     /** The listening channel for an address, for tests that check a channel survives a reconcile. */

@@ -79,6 +79,18 @@ class TransportTest {
         }
     }
 
+    /** Shows that io_uring event loops are never stopped by their owner (the shutdown defect), and the others are. */
+    @Test
+    void onlyIoUringLoopsAreLeftRunning() {
+        assertThat(Transport.choose("nio").stopsCleanly()).isTrue();
+        if (Epoll.isAvailable()) {
+            assertThat(Transport.choose("epoll").stopsCleanly()).isTrue();
+        }
+        if (IoUring.isAvailable()) {
+            assertThat(Transport.choose("io_uring").stopsCleanly()).isFalse();
+        }
+    }
+
     /** Shows that an unknown name fails with a message naming it and the choices. */
     @Test
     void unknownNameIsRejected() {
