@@ -35,12 +35,11 @@ import java.util.function.Supplier;
  * registered on the event loop of the client connection that caused it.
  *
  * <p>{@code auto} picks epoll when the kernel offers it, else NIO. io_uring is used only when
- * named: with Netty 4.2.18 its event loops corrupted the native heap in our own test suite on a
- * loaded two-core machine (the JVM died with SIGSEGV in glibc's per-thread cache clean-up as an
- * io_uring event loop thread exited, after something wrote into memory that thread had freed;
- * no other native transport was loaded). A proxy must not crash, so the mature transport is the
- * default and io_uring stays an explicit choice. Naming a native transport that is not available
- * is an error rather than a silent fallback.
+ * named: with Netty 4.2.18, shutting io_uring event loops down can write into memory already
+ * freed (it crashed a test JVM once, and a stress test of starting and stopping io_uring groups
+ * reproduced it without our code), so a group on it is never stopped ({@link #stopsCleanly()}),
+ * and a transport with a known native defect is not the default. Naming a native transport that
+ * is not available is an error rather than a silent fallback.
  *
  * <p>Channels for an IPv4 address are IPv4 sockets where the transport lets us choose (epoll,
  * NIO): a dual-stack socket costs an extra {@code IPV6_V6ONLY} system call per backend
