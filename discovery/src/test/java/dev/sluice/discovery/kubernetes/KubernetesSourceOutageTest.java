@@ -16,47 +16,11 @@ import dev.sluice.discovery.state.SyncObserver;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.mockwebserver.http.Response;
-import io.fabric8.mockwebserver.http.WebSocket;
-import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /** Losing the API server after start-up stops nothing, and what changed meanwhile arrives on return. */
 class KubernetesSourceOutageTest {
-
-    /**
-     * A CRUD API server that, once told to, answers the first watch of each resource that
-     * resumes from an old resourceVersion with 410 Gone, as a real API server does when its
-     * watch cache no longer reaches back that far. The plain mock keeps no history and instead
-     * re-sends ADDED for what exists, so deletes made meanwhile would go unseen.
-     */
-    private static final class ExpiringWatches extends KubernetesCrudDispatcher {
-        private final Set<String> expired = ConcurrentHashMap.newKeySet();
-        private volatile boolean expire;
-
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-            String path = request.getPath();
-            if (expire && path.contains("watch=true") && expired.add(path.substring(0, path.indexOf('?')))) {
-                // The API server accepts the watch, then reports the expired version in the stream.
-                return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
-                    @Override
-                    public void onOpen(WebSocket webSocket, Response response) {
-                        webSocket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                                + "\"status\":\"Failure\",\"reason\":\"Expired\",\"code\":410,"
-                                + "\"message\":\"too old resource version\"}}");
-                    }
-                });
-            }
-            return super.dispatch(request);
-        }
-    }
 
     @Test
     void lastTableStaysDuringAnOutageAndChangesMadeMeanwhileArriveWhenTheApiServerReturns() throws Exception {
@@ -93,7 +57,7 @@ class KubernetesSourceOutageTest {
                 assertThat(publisher.current()).isSameAs(before);
                 assertThat(before.get(key("a")).internalEndpoints()).isEqualTo(backends("198.19.0.1"));
 
-                dispatcher.expire = true;
+                dispatcher.expire();
                 api.startOn(port);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     BackendTable now = publisher.current();

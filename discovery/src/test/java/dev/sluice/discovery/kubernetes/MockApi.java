@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fabric8 mock API server, started by hand so a test can stop it and start another one on
- * the same port. The CRUD state lives in the dispatcher, so a restarted server keeps it.
+ * the same port. The CRUD state lives in the dispatcher, so a restarted server keeps it. Shared
+ * with the proxy's tests through this module's test jar.
  */
-final class MockApi implements AutoCloseable {
+public final class MockApi implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final List<KubernetesClient> clients = new ArrayList<>();
     private KubernetesMockServer server;
@@ -33,32 +34,32 @@ final class MockApi implements AutoCloseable {
     }
 
     /** A CRUD-mode API server on a free loopback port. */
-    static MockApi crud() {
+    public static MockApi crud() {
         return serving(new KubernetesCrudDispatcher());
     }
 
     /** An API server answering every request through {@code dispatcher}. */
-    static MockApi serving(Dispatcher dispatcher) {
+    public static MockApi serving(Dispatcher dispatcher) {
         MockApi api = new MockApi(dispatcher);
         api.startOn(0);
         return api;
     }
 
     /** Starts a server on {@code port} (0 for any) with this API's dispatcher and state. */
-    void startOn(int requestedPort) {
+    public void startOn(int requestedPort) {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), requestedPort);
         running = true;
         port = server.getPort();
     }
 
-    void stop() {
+    public void stop() {
         running = false;
         server.destroy();
     }
 
     /** The paths of the requests received since the last call, oldest first. */
-    List<String> requestPaths() throws InterruptedException {
+    public List<String> requestPaths() throws InterruptedException {
         List<String> paths = new ArrayList<>();
         for (RecordedRequest request = server.takeRequest(0, TimeUnit.MILLISECONDS); request != null;
                 request = server.takeRequest(0, TimeUnit.MILLISECONDS)) {
@@ -67,7 +68,7 @@ final class MockApi implements AutoCloseable {
         return paths;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -75,16 +76,25 @@ final class MockApi implements AutoCloseable {
      * A client for whatever server listens on this port now. It gives up a failed request after
      * one retry and re-watches quickly, so outages in a test last milliseconds, not seconds.
      */
-    KubernetesClient client() {
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config(port)).build();
+    public KubernetesClient client() {
+        return client("default");
+    }
+
+    /** The same, with {@code namespace} as the client's default namespace. Closed with this API. */
+    public KubernetesClient client(String namespace) {
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config(port, namespace)).build();
         clients.add(client);
         return client;
     }
 
     static Config config(int port) {
+        return config(port, "default");
+    }
+
+    private static Config config(int port, String namespace) {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl("http://127.0.0.1:" + port + "/")
-                .withNamespace("default")
+                .withNamespace(namespace)
                 .withRequestRetryBackoffLimit(1)
                 .withRequestRetryBackoffInterval(50)
                 .withWatchReconnectInterval(100)
