@@ -14,24 +14,14 @@ import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** What the frontend type changes: NodePort expansion, source-range filtering, the external endpoint set. */
 class FrontendTypesTest {
     private static final NodePortAddresses LOOPBACK_ONLY = NodePortAddresses.parse("127.0.0.0/8");
-    private static TestBackends backends;
-
-    @BeforeAll
-    static void startGroup() {
-        backends = new TestBackends();
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        backends.close();
-    }
+    @AutoClose
+    private static final TestBackends backends = new TestBackends();
 
     private static ServiceEntry nodePort(String name, int port, ServicePolicy policy, List<Backend> internal,
             List<Backend> external, int total) {

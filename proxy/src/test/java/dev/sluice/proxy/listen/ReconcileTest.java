@@ -19,23 +19,13 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** How a {@link ListenerSet} follows table changes: only changed keys are touched, connections outlive their entry. */
 class ReconcileTest {
-    private static TestBackends backends;
-
-    @BeforeAll
-    static void startGroup() {
-        backends = new TestBackends();
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        backends.close();
-    }
+    @AutoClose
+    private static final TestBackends backends = new TestBackends();
 
     private static String greeting(int port) throws IOException {
         try (Client client = Client.connect(port)) {

@@ -24,23 +24,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** TCP forwarding through a {@link ListenerSet} on loopback: balancing, retries, refusals, limits, timeouts. */
 class TcpForwardingTest {
-    private static TestBackends backends;
-
-    @BeforeAll
-    static void startGroup() {
-        backends = new TestBackends();
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        backends.close();
-    }
+    @AutoClose
+    private static final TestBackends backends = new TestBackends();
 
     private static ServicePolicy policy(Balance balance) {
         return new ServicePolicy(false, false, null, List.of(), 0, balance, 0);

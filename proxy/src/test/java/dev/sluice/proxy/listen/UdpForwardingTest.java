@@ -12,23 +12,13 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** UDP forwarding through a {@link ListenerSet}: per-client flows, replies from the frontend, flows that follow the table. */
 class UdpForwardingTest {
-    private static TestBackends backends;
-
-    @BeforeAll
-    static void startGroup() {
-        backends = new TestBackends();
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        backends.close();
-    }
+    @AutoClose
+    private static final TestBackends backends = new TestBackends();
 
     /** Sends one datagram to the proxy and returns the reply, checking it came from the proxy's address. */
     private static String ask(DatagramSocket client, int port, String text) throws IOException {

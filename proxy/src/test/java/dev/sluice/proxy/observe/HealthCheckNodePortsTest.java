@@ -22,9 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,23 +31,14 @@ class HealthCheckNodePortsTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static AdminEventLoop loop;
+    @AutoClose
+    private static final AdminEventLoop loop = new AdminEventLoop();
 
     private MutableClock clock;
     private SyncTracker tracker;
     private TablePublisher publisher;
     private HealthCheckNodePorts ports;
     private long generation;
-
-    @BeforeAll
-    static void startLoop() {
-        loop = new AdminEventLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        loop.close();
-    }
 
     @BeforeEach
     void start() {

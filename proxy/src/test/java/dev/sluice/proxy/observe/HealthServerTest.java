@@ -8,9 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,23 +17,14 @@ class HealthServerTest {
     private static final Duration TIMEOUT = HealthServer.DEFAULT_TIMEOUT;
     private static final Instant START = Instant.parse("2026-01-02T03:04:05.600Z");
 
-    private static AdminEventLoop loop;
+    @AutoClose
+    private static final AdminEventLoop loop = new AdminEventLoop();
 
     private MutableClock clock;
     private SyncTracker tracker;
     private Metrics metrics;
     private HealthServer server;
     private InetSocketAddress address;
-
-    @BeforeAll
-    static void startLoop() {
-        loop = new AdminEventLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        loop.close();
-    }
 
     @BeforeEach
     void start() throws Exception {

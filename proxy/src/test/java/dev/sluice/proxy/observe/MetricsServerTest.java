@@ -12,30 +12,20 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MetricsServerTest {
-    private static AdminEventLoop loop;
+    @AutoClose
+    private static final AdminEventLoop loop = new AdminEventLoop();
 
     private final AtomicLong generation = new AtomicLong(7);
     private MutableClock clock;
     private Metrics metrics;
     private MetricsServer server;
     private InetSocketAddress address;
-
-    @BeforeAll
-    static void startLoop() {
-        loop = new AdminEventLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        loop.close();
-    }
 
     @BeforeEach
     void start() throws Exception {

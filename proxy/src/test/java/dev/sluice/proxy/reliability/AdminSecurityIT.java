@@ -22,8 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -32,20 +31,11 @@ import picocli.CommandLine;
 class AdminSecurityIT {
     private static final List<String> PATHS = List.of("/metrics", "/healthz", "/livez");
     private static final List<String> WRITES = List.of("POST", "PUT", "DELETE", "PATCH");
-    private static TestServers servers;
+    @AutoClose
+    private static final TestServers servers = new TestServers();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServers() {
-        servers = new TestServers();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        servers.close();
-    }
 
     /** Metrics are served on loopback unless the operator says otherwise, by run and demo alike. */
     @Test

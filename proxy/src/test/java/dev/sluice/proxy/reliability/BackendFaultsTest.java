@@ -13,28 +13,18 @@ import dev.sluice.proxy.cli.InProcessSluice;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Backends that die or go silent under the whole proxy, started as {@code sluice run --config}. */
 class BackendFaultsTest {
     private static final Duration EJECTION = Duration.ofSeconds(3);
-    private static TestServers servers;
+    @AutoClose
+    private static final TestServers servers = new TestServers();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServers() {
-        servers = new TestServers();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        servers.close();
-    }
 
     /**
      * One of three backends is killed under a load of short connections: connect retry hides it
@@ -122,5 +112,4 @@ class BackendFaultsTest {
     private static double meter(InProcessSluice sluice, String name) {
         return Admin.sum(Admin.scrape(sluice.metricsAddress()), name);
     }
-
 }

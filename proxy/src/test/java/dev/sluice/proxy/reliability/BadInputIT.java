@@ -20,8 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,20 +29,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bad flags, unusable frontends and a broken config on reload, against the real jar. */
 class BadInputIT {
-    private static TestServers servers;
+    @AutoClose
+    private static final TestServers servers = new TestServers();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServers() {
-        servers = new TestServers();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        servers.close();
-    }
 
     static Stream<Arguments> badFlags() {
         return Stream.of(

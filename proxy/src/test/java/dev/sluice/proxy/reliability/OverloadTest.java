@@ -21,8 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,20 +31,11 @@ class OverloadTest {
     private static final int BURST_THREADS = 8;
     private static final long HEAP_GROWTH_LIMIT = 64L << 20;
     private static final long DIRECT_GROWTH_LIMIT = 32L << 20;
-    private static TestServers servers;
+    @AutoClose
+    private static final TestServers servers = new TestServers();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServers() {
-        servers = new TestServers();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        servers.close();
-    }
 
     /**
      * With {@code --max-connections=4} and a service limited to 2 ({@code maxConnections: 2}),
