@@ -35,6 +35,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "How many backends to start (default: ${DEFAULT-VALUE}).")
     int backendCount;
 
+    @Option(names = "--check", description = {"Start on free loopback ports, send requests through the demo until every",
+            "backend answered, print which did and exit: 0 when all did, 1 otherwise."})
+    boolean check;
+
     @Mixin
     ProxyFlags flags;
 
@@ -45,8 +49,17 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("backend-count: " + backendCount + " (expected: 1..16)");
         }
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (check) {
+            // A check runs beside whatever else is running here, a demo included: any free port.
+            if (!parsed.hasMatchedOption("--listen")) {
+                listen = "127.0.0.1:" + DemoCheck.freePort();
+            }
+            if (!parsed.hasMatchedOption("--metrics-bind-address")) {
+                flags.metricsBindAddress = "127.0.0.1:0";
+            }
+        }
         if (!parsed.hasMatchedOption("--healthz-bind-address")) {
-            flags.healthzBindAddress = "127.0.0.1:10256";
+            flags.healthzBindAddress = check ? "127.0.0.1:0" : "127.0.0.1:10256";
         }
         Path dir = Files.createTempDirectory("sluice-demo-");
         try (DemoBackends backends = DemoBackends.start(backendCount)) {
@@ -54,6 +67,11 @@ public final class DemoCommand implements Callable<Integer> {
             Files.writeString(config, config(backends), StandardCharsets.UTF_8);
             flags.config = config;
             ProxyProcess process = ProxyProcess.start(flags, ServeMode.file(config));
+            if (check) {
+                try (process) {
+                    return DemoCheck.run(Addresses.parseSocketAddress(listen), backendCount, spec.commandLine().getOut()) ? 0 : 1;
+                }
+            }
             printHelp(spec.commandLine().getOut(), config, process);
             Signals.onTerminate(process, flags.shutdownGrace);
             process.awaitStopped();

@@ -66,6 +66,36 @@ class SluiceCommandIT {
         }
     }
 
+    /** Shows that the demo's self-test reaches every backend through the proxy and then exits 0 on its own. */
+    @Test
+    void demoCheckReachesEveryBackendAndExitsZero() throws Exception {
+        try (SluiceJar sluice = SluiceJar.start("demo", "--check", "--backend-count=2")) {
+            assertThat(sluice.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(sluice.output()).containsPattern(
+                    "demo check: 2 of 2 backends answered through 127\\.0\\.0\\.1:\\d+ \\[backend-1, backend-2\\]");
+        }
+    }
+
+    /**
+     * Shows that {@code bin/sluice} starts from the class-data archive the build recorded beside
+     * the jar (the JVM logs opening it when asked to log class-data sharing).
+     */
+    @Test
+    void theLauncherStartsFromTheBuildsClassDataArchive() throws Exception {
+        Path jar = Path.of(System.getProperty("sluice.jar", "target/sluice.jar")).toAbsolutePath();
+        Path archive = jar.resolveSibling("sluice.jsa");
+        assertThat(archive).exists();
+        ProcessBuilder launcher = new ProcessBuilder(Path.of("..", "bin", "sluice").toString(), "--version")
+                .redirectErrorStream(true);
+        launcher.environment().put("SLUICE_JAR", jar.toString());
+        launcher.environment().put("JAVA_OPTS", "-Xlog:cds=info");
+        Process process = launcher.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("Opened archive " + archive);
+    }
+
     @Test
     void sigtermStopsAcceptingAndLetsAConnectionInFlightFinish() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
