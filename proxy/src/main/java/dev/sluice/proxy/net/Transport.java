@@ -51,12 +51,14 @@ public final class Transport {
     private final Function<SocketProtocolFamily, ServerSocketChannel> serverChannels;
     private final Function<SocketProtocolFamily, SocketChannel> socketChannels;
     private final Class<? extends DatagramChannel> datagramChannel;
+    private final boolean stopsCleanly;
 
     private Transport(String name, Supplier<IoHandlerFactory> handlers,
             Function<SocketProtocolFamily, ServerSocketChannel> serverChannels,
             Function<SocketProtocolFamily, SocketChannel> socketChannels,
-            Class<? extends DatagramChannel> datagramChannel) {
+            Class<? extends DatagramChannel> datagramChannel, boolean stopsCleanly) {
         this.name = name;
+        this.stopsCleanly = stopsCleanly;
         this.handlers = handlers;
         this.serverChannels = serverChannels;
         this.socketChannels = socketChannels;
@@ -95,18 +97,18 @@ public final class Transport {
     private static Transport ioUring() {
         // Netty's io_uring channels always open dual-stack sockets.
         return new Transport("io_uring", IoUringIoHandler::newFactory, family -> new IoUringServerSocketChannel(),
-                family -> new IoUringSocketChannel(), IoUringDatagramChannel.class);
+                family -> new IoUringSocketChannel(), IoUringDatagramChannel.class, false);
     }
 
     private static Transport epoll() {
         return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel::new,
-                EpollSocketChannel::new, EpollDatagramChannel.class);
+                EpollSocketChannel::new, EpollDatagramChannel.class, true);
     }
 
     private static Transport nio() {
         SelectorProvider provider = SelectorProvider.provider();
         return new Transport("nio", NioIoHandler::newFactory, family -> new NioServerSocketChannel(provider, family),
-                family -> new NioSocketChannel(provider, family), NioDatagramChannel.class);
+                family -> new NioSocketChannel(provider, family), NioDatagramChannel.class, true);
     }
 
     private static IllegalArgumentException unavailable(String name, Throwable cause) {
@@ -146,7 +148,7 @@ public final class Transport {
      * group closes its channels and leaves the daemon loop threads to end with the process.
      */
     public boolean stopsCleanly() {
-        return !"io_uring".equals(name);
+        return stopsCleanly;
     }
 
     /** The UDP channel class, for frontends and backend flows alike. */
