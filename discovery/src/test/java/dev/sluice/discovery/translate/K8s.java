@@ -49,17 +49,23 @@ final class K8s {
     /** A slice of {@code default/service} with one port. */
     static EndpointSlice slice(String service, String name, String addressType, EndpointPort port,
             Endpoint... endpoints) {
+        EndpointSlice slice = emptySlice(NAMESPACE, service, name, addressType);
+        slice.setPorts(new ArrayList<>(List.of(port)));
+        slice.setEndpoints(new ArrayList<>(Arrays.asList(endpoints)));
+        return slice;
+    }
+
+    /** A slice of {@code namespace/service} named {@code name}, without ports or endpoints. */
+    static EndpointSlice emptySlice(String namespace, String service, String name, String addressType) {
         EndpointSlice slice = new EndpointSlice();
         ObjectMeta meta = new ObjectMeta();
-        meta.setNamespace(NAMESPACE);
+        meta.setNamespace(namespace);
         meta.setName(name);
         Map<String, String> labels = new HashMap<>();
         labels.put(SliceEndpoints.SERVICE_NAME_LABEL, service);
         meta.setLabels(labels);
         slice.setMetadata(meta);
         slice.setAddressType(addressType);
-        slice.setPorts(new ArrayList<>(List.of(port)));
-        slice.setEndpoints(new ArrayList<>(Arrays.asList(endpoints)));
         return slice;
     }
 

@@ -19,9 +19,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -115,15 +113,7 @@ final class ObjectGenerator {
 
     EndpointSlice slice(String namespace, String service, String name, List<ServicePort> servicePorts,
             String addressType) {
-        EndpointSlice slice = new EndpointSlice();
-        ObjectMeta meta = new ObjectMeta();
-        meta.setNamespace(namespace);
-        meta.setName(name);
-        Map<String, String> labels = new HashMap<>();
-        labels.put(SliceEndpoints.SERVICE_NAME_LABEL, service);
-        meta.setLabels(labels);
-        slice.setMetadata(meta);
-        slice.setAddressType(addressType);
+        EndpointSlice slice = K8s.emptySlice(namespace, service, name, addressType);
         List<EndpointPort> ports = new ArrayList<>();
         for (ServicePort servicePort : servicePorts) {
             if (random.nextInt(5) != 0) {
