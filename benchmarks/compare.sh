@@ -17,7 +17,7 @@
 # after the figure) per request / per GiB, and peak RSS (VmHWM from /proc/PID/status).
 #
 # Knobs (environment):
-#   DURATION=10 REPEATS=3 WARMUP=2 SETTLE=1 MODES="direct haproxy nginx sluice" TESTS="ka close bulk"
+#   DURATION=10 REPEATS=3 WARMUP=15 SETTLE=1 MODES="direct haproxy nginx sluice" TESTS="ka close bulk"
 #   PROXY_THREADS=1 (HAProxy nbthread, nginx worker_processes)  SLUICE_THREADS=$PROXY_THREADS
 #   OUT_DIR=benchmarks/results/<date-time>  BODY_SIZE=1024  CONNS=64  WRK_THREADS=2
 #   SLUICE_CMD=<repo>/bin/sluice (any command taking `run --config FILE ...`)  SLUICE_OPTS (extra
@@ -29,7 +29,7 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DURATION=${DURATION:-10}; REPEATS=${REPEATS:-3}; WARMUP=${WARMUP:-2}; SETTLE=${SETTLE:-1}
+DURATION=${DURATION:-10}; REPEATS=${REPEATS:-3}; WARMUP=${WARMUP:-15}; SETTLE=${SETTLE:-1}
 MODES=${MODES:-"direct haproxy nginx sluice"}; TESTS=${TESTS:-"ka close bulk"}
 PROXY_THREADS=${PROXY_THREADS:-1}; SLUICE_THREADS=${SLUICE_THREADS:-$PROXY_THREADS}
 BODY_SIZE=${BODY_SIZE:-1024}; CONNS=${CONNS:-64}; WRK_THREADS=${WRK_THREADS:-2}

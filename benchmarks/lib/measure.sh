@@ -95,9 +95,15 @@ measure() {
 
 figures=$(( $(wc -w <<< "$MODES") * $(wc -w <<< "$TESTS") ))
 say "about $(( figures * (WARMUP + REPEATS * (DURATION + SETTLE + 1)) ))s: $REPEATS x ${DURATION}s per figure, $figures figures"
-if (( WARMUP > 0 )); then                 # not recorded: JIT, connection set-up, page cache
-  for m in $MODES; do for t in $TESTS; do run_figure "$m" "$t" "$WARMUP" "$WORK/logs/$m-$t-warmup.out"; done; done
-fi
-for ((r = 1; r <= REPEATS; r++)); do      # repeats interleave across modes so drift hits them all alike
-  for m in $MODES; do for t in $TESTS; do measure "$r" "$m" "$t"; done; done
+# One kind of load at a time: every mode warms up on it (not recorded: JIT, connection set-up,
+# page cache), then its repeats interleave across modes so drift hits them all alike. A JVM proxy
+# switched from one kind of load to another runs slower for several seconds while its JIT
+# recompiles (benchmarks/README.md, Experiments), so each figure follows the same kind of load.
+for t in $TESTS; do
+  if (( WARMUP > 0 )); then
+    for m in $MODES; do run_figure "$m" "$t" "$WARMUP" "$WORK/logs/$m-$t-warmup.out"; done
+  fi
+  for ((r = 1; r <= REPEATS; r++)); do
+    for m in $MODES; do measure "$r" "$m" "$t"; done
+  done
 done
