@@ -16,7 +16,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -268,8 +268,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         // close the channel at that EOF rather than shut its input down first. That shutdown is a
         // system call which fails (ENOTCONN) once the peer has closed, and the transport builds an
         // exception with a stack trace for it; closing is what would follow anyway.
-        peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-        ((DuplexChannel) peer).shutdownOutput().addListener(afterShutdownOutput);
+        SocketChannel socket = (SocketChannel) peer;
+        socket.config().setAllowHalfClosure(false);
+        socket.shutdownOutput().addListener(afterShutdownOutput);
     }
 
     private void afterShutdownOutput(ChannelFuture shut) {

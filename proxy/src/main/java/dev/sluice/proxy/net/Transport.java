@@ -58,11 +58,11 @@ public final class Transport {
             Function<SocketProtocolFamily, SocketChannel> socketChannels,
             Class<? extends DatagramChannel> datagramChannel, boolean stopsCleanly) {
         this.name = name;
-        this.stopsCleanly = stopsCleanly;
         this.handlers = handlers;
         this.serverChannels = serverChannels;
         this.socketChannels = socketChannels;
         this.datagramChannel = datagramChannel;
+        this.stopsCleanly = stopsCleanly;
     }
 
     /**
