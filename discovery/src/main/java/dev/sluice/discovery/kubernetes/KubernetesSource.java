@@ -6,6 +6,7 @@ import dev.sluice.discovery.state.SyncObserver;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
+import dev.sluice.discovery.translate.LeanObjects;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Watches the cluster through fabric8 informers and keeps a {@link TablePublisher} current:
  * v1 Services and discovery.k8s.io/v1 EndpointSlices in all namespaces, filtered at the API
  * server with {@value #PROXY_SELECTOR}, and this node's own Node for its zone label and
- * eligibility.
+ * eligibility. The Service and EndpointSlice caches keep only what translation reads
+ * ({@link LeanObjects}).
  *
  * <p>{@link #start()} returns once the first complete table is published: after Services,
  * EndpointSlices and the Node were listed, all within the start-up timeout. An API server that
@@ -94,9 +96,11 @@ public final class KubernetesSource implements TableSource {
     public void start() throws InterruptedException {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         SharedIndexInformer<Service> services = client.services().inAnyNamespace()
-                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0);
+                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0)
+                .itemStore(new TrimmingStore<>(LeanObjects::service));
         SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace()
-                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0);
+                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0)
+                .itemStore(new TrimmingStore<>(LeanObjects::slice));
         SharedIndexInformer<Node> node = client.nodes().withField("metadata.name", nodeName).runnableInformer(0);
         services.addEventHandler(handler(sync::serviceUpdated, sync::serviceDeleted));
         slices.addEventHandler(handler(sync::sliceUpdated, sync::sliceDeleted));

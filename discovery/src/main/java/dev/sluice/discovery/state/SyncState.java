@@ -5,6 +5,7 @@ import dev.sluice.discovery.model.BackendTable;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.model.TableChange;
+import dev.sluice.discovery.translate.LeanObjects;
 import dev.sluice.discovery.translate.NodeContext;
 import dev.sluice.discovery.translate.ServiceTranslator;
 import dev.sluice.discovery.translate.Skip;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SyncState {
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-    static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
+    static final String TRIGGER_TIME_ANNOTATION = LeanObjects.TRIGGER_TIME_ANNOTATION;
 
     private static final Logger log = LoggerFactory.getLogger(SyncState.class);
 
