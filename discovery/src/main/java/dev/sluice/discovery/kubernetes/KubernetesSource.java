@@ -53,6 +53,11 @@ public final class KubernetesSource implements TableSource {
     static final String SERVICES = "services";
     static final String ENDPOINT_SLICES = "endpointslices.discovery.k8s.io";
     static final String NODES = "nodes";
+    /**
+     * Objects per list page, client-go's reflector default: only one page of full objects is
+     * held at a time before trimming, instead of the whole list at 50,000 Services.
+     */
+    static final long LIST_PAGE = 500;
 
     private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
 
@@ -96,10 +101,10 @@ public final class KubernetesSource implements TableSource {
     public void start() throws InterruptedException {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         SharedIndexInformer<Service> services = client.services().inAnyNamespace()
-                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0)
+                .withLabelSelector(PROXY_SELECTOR).withLimit(LIST_PAGE).runnableInformer(0)
                 .itemStore(new TrimmingStore<>(LeanObjects::service));
         SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace()
-                .withLabelSelector(PROXY_SELECTOR).runnableInformer(0)
+                .withLabelSelector(PROXY_SELECTOR).withLimit(LIST_PAGE).runnableInformer(0)
                 .itemStore(new TrimmingStore<>(LeanObjects::slice));
         SharedIndexInformer<Node> node = client.nodes().withField("metadata.name", nodeName).runnableInformer(0);
         services.addEventHandler(handler(sync::serviceUpdated, sync::serviceDeleted));
