@@ -67,6 +67,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void startAll(ProxyFlags flags, ServeMode mode) throws Exception {
+        log.info(MemoryBudget.current().describe());
         ProxyOptions options = Flags.proxyOptions(flags);
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
