@@ -37,7 +37,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {"generation": 7, "mode": "file|kubernetes", "node": "node-a" or null,
  *  "services": [ the entry object of sluice explain, plus "localEndpoints", "totalEndpoints" and
  *                "policy": {"internalTrafficPolicy", "externalTrafficPolicy", "sourceRanges",
- *                           "healthCheckNodePort", "balance", "maxConnections"} ],
+ *                           "healthCheckNodePort", "balance", "maxConnections", "metrics"} ],
  *  "listeners": {"bound": ["127.0.0.1:8080", ...],
  *                "bindFailures": [{"service": "ns/name", "port", "protocol", "frontend", "address", "reason"}]},
  *  "clusterIpInterface": {"device": "sluice0", "addresses": ["198.18.0.10", ...]} or null}
@@ -122,6 +122,7 @@ final class LiveStatus {
         policy.put("healthCheckNodePort", p.healthCheckNodePort());
         policy.put("balance", p.balance().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         policy.put("maxConnections", p.maxConnections());
+        policy.put("metrics", p.metrics());
         return service;
     }
 
@@ -198,7 +199,9 @@ final class LiveStatus {
                             : new SessionAffinity(number(affinity, "timeoutSeconds", at + ".sessionAffinity").intValue()),
                     ranges, number(p, "healthCheckNodePort", pAt).intValue(),
                     Balance.valueOf(string(p, "balance", pAt).toUpperCase(Locale.ROOT).replace('-', '_')),
-                    number(p, "maxConnections", pAt).intValue());
+                    number(p, "maxConnections", pAt).intValue(),
+                    // Absent from the documents of earlier versions.
+                    p.path("metrics").asBoolean(false));
             return new ServiceEntry(key, frontends, backends(array(s, "internalEndpoints", at)),
                     external == null || external.isNull() ? null : backends(external), policy,
                     number(s, "localEndpoints", at).intValue(), number(s, "totalEndpoints", at).intValue());

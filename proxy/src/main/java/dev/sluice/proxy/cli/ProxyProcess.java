@@ -21,6 +21,8 @@ import dev.sluice.proxy.observe.HealthCheckNodePorts;
 import dev.sluice.proxy.observe.HealthServer;
 import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
+import dev.sluice.proxy.observe.ServiceSeries;
+import dev.sluice.proxy.observe.ServiceSeriesRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
@@ -72,6 +74,7 @@ final class ProxyProcess implements AutoCloseable {
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
+        ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
         AdminEventLoop admin = new AdminEventLoop();
         closers.push(admin);
@@ -105,6 +108,7 @@ final class ProxyProcess implements AutoCloseable {
         }
         listeners = new ListenerSet(transport, options, metrics.registry());
         closers.push(listeners);
+        metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         publisher.addListener(listeners);
         HealthCheckNodePorts healthCheckNodePorts =
                 new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);

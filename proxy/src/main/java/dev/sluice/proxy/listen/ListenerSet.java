@@ -12,6 +12,7 @@ import dev.sluice.proxy.balance.Ejection;
 import dev.sluice.proxy.forward.ConnectionGate;
 import dev.sluice.proxy.forward.ForwardSettings;
 import dev.sluice.proxy.forward.ServiceSlot;
+import dev.sluice.proxy.forward.ServiceSlots;
 import dev.sluice.proxy.forward.TcpForwarder;
 import dev.sluice.proxy.forward.UdpForwarder;
 import dev.sluice.proxy.net.Transport;
@@ -74,7 +75,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final Counter bindFailureCount;
 
     // Guarded by this.
-    private final Map<ServicePortKey, ServiceSlot> slots = new HashMap<>();
+    private final ServiceSlots slots = new ServiceSlots();
     private final Map<ServicePortKey, Map<Listener.Address, Frontend>> wanted = new HashMap<>();
     private final Map<Listener.Address, Listener> listeners = new HashMap<>();
     private final Map<Listener.Claim, BindFailure> failures = new LinkedHashMap<>();
@@ -138,7 +139,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         ServiceSlot slot = slots.get(key);
         List<BackendState> retired = List.of();
         if (slot == null) {
-            slots.put(key, new ServiceSlot(entry, ejection, registry));
+            slots.put(new ServiceSlot(entry, ejection));
         } else {
             retired = slot.update(entry);
         }
@@ -299,7 +300,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             bind(new ArrayList<>(failures.keySet()));
         }
         long now = System.nanoTime();
-        slots.values().forEach(slot -> slot.sweep(now));
+        slots.all().forEach(slot -> slot.sweep(now));
         orphans.removeIf(ChannelGroup::isEmpty);
     }
 
@@ -322,6 +323,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     /** The bound addresses and bind failures as of the last reconcile or retry; takes no lock. */
     public ListenerStatus status() {
         return status;
+    }
+
+    /** The slot of every service port, whose counts {@code /metrics} reads; takes no lock. */
+    public ServiceSlots slots() {
+        return slots;
     }
 
     /** TCP connections admitted and not yet closed, over all services. */
@@ -369,8 +375,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             // Connections first, so the event loops see them close before they stop.
             orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
             orphans.clear();
-            slots.values().forEach(ServiceSlot::close);
-            slots.clear();
+            List.copyOf(slots.all()).forEach(slot -> slots.remove(slot.key()).close());
             wanted.clear();
         }
         registry.remove(bindFailureCount);

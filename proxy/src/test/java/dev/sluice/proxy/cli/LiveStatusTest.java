@@ -127,7 +127,7 @@ class LiveStatusTest {
         assertThat(services.get(2).get("policy")).isEqualTo(JSON.readTree("""
                 {"internalTrafficPolicy": "Cluster", "externalTrafficPolicy": "Cluster",
                  "sourceRanges": ["127.0.0.0/8"], "healthCheckNodePort": 0,
-                 "balance": "least-connections", "maxConnections": 100}
+                 "balance": "least-connections", "maxConnections": 100, "metrics": false}
                 """));
         assertThat(services.get(2).get("totalEndpoints").asInt()).isEqualTo(2);
     }
