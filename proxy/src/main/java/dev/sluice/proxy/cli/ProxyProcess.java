@@ -90,7 +90,7 @@ final class ProxyProcess implements AutoCloseable {
         if (!flags.metricsBindAddress.isEmpty()) {
             MetricsServer server = new MetricsServer(admin,
                     BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
+                    metrics, page -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp, page));
             metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
             closers.push(server);
         }
