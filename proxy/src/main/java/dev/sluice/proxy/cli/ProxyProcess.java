@@ -130,7 +130,7 @@ final class ProxyProcess implements AutoCloseable {
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();
         if (failures > 0) {
-            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying as tables change", failures);
+            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying every few seconds", failures);
         }
     }
 
