@@ -49,7 +49,7 @@ public final class LeanObjects {
     private static final List<String> SERVICE_LABELS = List.of(ServiceTranslator.PROXY_NAME_LABEL,
             ServiceTranslator.HEADLESS_LABEL);
     private static final List<String> SERVICE_ANNOTATIONS = List.of(PolicyReader.BALANCE_ANNOTATION,
-            PolicyReader.MAX_CONNECTIONS_ANNOTATION);
+            PolicyReader.MAX_CONNECTIONS_ANNOTATION, PolicyReader.METRICS_ANNOTATION);
     private static final List<String> SLICE_LABELS = List.of(SliceEndpoints.SERVICE_NAME_LABEL);
     private static final List<String> SLICE_ANNOTATIONS = List.of(TRIGGER_TIME_ANNOTATION);
 

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,7 @@ class LeanObjectsTest {
     private static final int ROUNDS = 3_000;
     private static final NodeContext NODE = new NodeContext("node-a", "zone-a", Balance.ROUND_ROBIN);
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
+    private static final String[] POLICY_VALUES = {"true", "false", "least-connections", "round-robin", "12", "-1", ""};
 
     @Test
     void trimmedObjectsTranslateAsTheFullOnes() {
@@ -59,7 +62,9 @@ class LeanObjectsTest {
     void dropsWhatTranslationDoesNotRead() {
         Generated generated = new ObjectGenerator(new Random(7)).service("default", "web");
         dressUp(generated, new Random(7));
-        generated.service().getMetadata().getAnnotations().put(PolicyReader.BALANCE_ANNOTATION, "least-connections");
+        Map<String, String> annotations = generated.service().getMetadata().getAnnotations();
+        annotations.keySet().removeIf(key -> key.startsWith("sluice.dev/"));
+        annotations.put(PolicyReader.BALANCE_ANNOTATION, "least-connections");
         EndpointSlice slice = K8s.emptySlice("default", "web", "web-1", "IPv4");
         slice.setMetadata(meta(slice.getMetadata()));
         slice.getMetadata().getAnnotations().put(LeanObjects.TRIGGER_TIME_ANNOTATION, "2026-12-06T01:00:00Z");
@@ -87,10 +92,37 @@ class LeanObjectsTest {
         assertThat(slice.getEndpoints().get(0).getAdditionalProperties()).isEmpty();
     }
 
-    /** Adds what a real API server sends and translation never reads. */
+    @Test
+    void keepsEveryAnnotationPolicyReaderReads() throws IllegalAccessException {
+        List<String> read = new ArrayList<>();
+        for (Field field : PolicyReader.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getName().endsWith("_ANNOTATION")) {
+                read.add((String) field.get(null));
+            }
+        }
+        Service service = new ObjectGenerator(new Random(3)).service("default", "web").service();
+        Map<String, String> annotations = new HashMap<>();
+        read.forEach(key -> annotations.put(key, "x"));
+        annotations.put("example.com/unread", "x");
+        service.getMetadata().setAnnotations(annotations);
+
+        LeanObjects.service(service);
+
+        assertThat(read).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(service.getMetadata().getAnnotations()).containsOnlyKeys(read.toArray(String[]::new));
+    }
+
+    /** Adds what a real API server sends and translation never reads, and some of what it does. */
     private static void dressUp(Generated generated, Random random) {
         Service service = generated.service();
         service.setMetadata(meta(service.getMetadata()));
+        Map<String, String> policy = service.getMetadata().getAnnotations();
+        for (String key : List.of(PolicyReader.BALANCE_ANNOTATION, PolicyReader.MAX_CONNECTIONS_ANNOTATION,
+                PolicyReader.METRICS_ANNOTATION)) {
+            if (random.nextInt(3) == 0) {
+                policy.put(key, POLICY_VALUES[random.nextInt(POLICY_VALUES.length)]);
+            }
+        }
         service.getSpec().setSelector(new HashMap<>(Map.of("app", "web-" + random.nextInt(100))));
         service.getSpec().setIpFamilyPolicy("SingleStack");
         service.getSpec().getPorts().forEach(p -> p.setAppProtocol("http"));
