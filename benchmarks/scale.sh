@@ -16,8 +16,9 @@
 # here; needs root). Per case it records: time from start until a connection to the last
 # service reaches its backend, peak RSS (VmHWM), /metrics size and scrape time, and one change
 # (standalone: the file rewritten, time until a new connection reaches the new backend;
-# cluster: one EndpointSlice changed, the same), plus the bind step (first to last
-# "listening on" log line) and a class histogram at 10,000. Results: $OUT/scale.tsv, the table
+# cluster: one EndpointSlice changed, the same), plus the first table's steps (log time from the
+# first sync, or in standalone mode from start-up, until every listener was bound) and a class
+# histogram at 10,000. Results: $OUT/scale.tsv, the table
 # on stdout, $OUT/scale.png when gnuplot is installed, and each case's log and histogram.
 set -euo pipefail
 
@@ -159,16 +160,22 @@ run_case() {
   hwm=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   if [[ $n == 10000 ]]; then jcmd "$pid" GC.class_histogram >"$OUT/$1.histogram" 2>&1 || true; fi
-  listeners=$(grep -c 'listening on' "$log" || true)
-  bind_ms=$(grep 'listening on' "$log" | sed -n '1p;$p' | cut -c12-23 |
-    awk -F'[:.]' '{ t = (($1 * 60 + $2) * 60 + $3) * 1000 + $4 } NR == 1 { a = t } END { print (NR ? t - a : "NA") }')
+  # Listeners bound, and the first table's translation, address and bind steps: from the first
+  # sync (cluster) or the admin servers' start (standalone, so YAML reading counts) to the line
+  # that reports the first bind of every listener.
+  listeners=$(grep -m1 -oE 'on [0-9]+ listeners' "$log" | grep -oE '[0-9]+' || echo NA)
+  bind_ms=$(grep -m1 -E 're-translating every Service|serving /metrics' "$log" | cut -c12-23 || true)
+  bind_ms="$bind_ms $(grep -m1 -E 'new listen addresses bound|listening on' "$log" | cut -c12-23 || true)"
+  bind_ms=$(echo "$bind_ms" | awk '{ if (NF < 2) { print "NA"; exit }
+    split($1, a, /[:.]/); split($2, b, /[:.]/)
+    print ((b[1] * 60 + b[2]) * 60 + b[3]) * 1000 + b[4] - (((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]) }')
   printf '%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s listeners\n' "$1" "$n" "$ports" "$endpoints" \
     "$(awk -v ms="$serving" 'BEGIN { print ms / 1000 }')" "$hwm" "$rss" "$metrics_bytes" "$metrics_ms" "$change" \
     "$bind_ms" "$listeners" >>"$OUT/scale.tsv"
   cleanup
 }
 
-printf 'case\tservices\tservice_ports\tendpoints\tserving_s\tpeak_rss_mib\trss_mib\tmetrics_bytes\tmetrics_ms\tchange_ms\tbind_ms\tnotes\n' \
+printf 'case\tservices\tservice_ports\tendpoints\tserving_s\tpeak_rss_mib\trss_mib\tmetrics_bytes\tmetrics_ms\tchange_ms\ttable_to_bound_ms\tnotes\n' \
   >"$OUT/scale.tsv"
 {
   echo "when: $(date -u +%FT%TZ)"

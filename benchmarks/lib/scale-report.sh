@@ -11,7 +11,7 @@ tsv=$out/scale.tsv
 
 cat "$out/about.txt" 2>/dev/null || true
 echo
-echo "| case | service ports | endpoints | time to serving | peak RSS | /metrics | one change | bind step | notes |"
+echo "| case | service ports | endpoints | time to serving | peak RSS | /metrics | one change | first table to bound | notes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 awk -F'\t' 'NR > 1 && $1 !~ /^steps/ {
   metrics = ($8 == "NA") ? "NA" : sprintf("%.0f KiB (%s ms)", $8 / 1024, $9)
