@@ -38,8 +38,8 @@ import java.util.function.Consumer;
  * its event handlers: a copy would leave the handlers, and so the sync step, with the full one.
  *
  * <p>Besides dropping fields it drops each model object's empty extension map, keeps only
- * {@code addresses[0]} of an endpoint (the only one read), stores lists as compact immutable
- * copies, and interns the short strings that repeat across objects (namespace, node and zone
+ * {@code addresses[0]} of an endpoint (the only one read), shares one conditions object per
+ * combination of values, stores lists as compact immutable copies, and interns the short strings that repeat across objects (namespace, node and zone
  * names, port names, protocols, enum-like values).
  */
 public final class LeanObjects {
@@ -52,6 +52,8 @@ public final class LeanObjects {
             PolicyReader.MAX_CONNECTIONS_ANNOTATION, PolicyReader.METRICS_ANNOTATION);
     private static final List<String> SLICE_LABELS = List.of(SliceEndpoints.SERVICE_NAME_LABEL);
     private static final List<String> SLICE_ANNOTATIONS = List.of(TRIGGER_TIME_ANNOTATION);
+    /** Indexed by ready, serving, terminating, each 0 for unset, 1 for true, 2 for false. */
+    private static final EndpointConditions[] CONDITIONS = allConditions();
 
     private LeanObjects() {
     }
@@ -178,10 +180,7 @@ public final class LeanObjects {
         } else {
             endpoint.setAddresses(compact(addresses, address -> { }));
         }
-        EndpointConditions conditions = endpoint.getConditions();
-        if (conditions != null) {
-            conditions.setAdditionalProperties(Map.of());
-        }
+        endpoint.setConditions(conditions(endpoint.getConditions()));
         EndpointHints hints = endpoint.getHints();
         if (hints != null) {
             hints.setAdditionalProperties(Map.of());
@@ -194,6 +193,34 @@ public final class LeanObjects {
                 node.setName(intern(node.getName()));
             }));
         }
+    }
+
+    /**
+     * One shared instance per combination of the three conditions: almost every endpoint of a
+     * cluster has the same three, and nothing changes a cached object after trimming.
+     */
+    private static EndpointConditions conditions(EndpointConditions conditions) {
+        if (conditions == null) {
+            return null;
+        }
+        int index = 9 * state(conditions.getReady()) + 3 * state(conditions.getServing())
+                + state(conditions.getTerminating());
+        return CONDITIONS[index];
+    }
+
+    private static int state(Boolean value) {
+        return value == null ? 0 : value ? 1 : 2;
+    }
+
+    private static EndpointConditions[] allConditions() {
+        Boolean[] values = {null, Boolean.TRUE, Boolean.FALSE};
+        EndpointConditions[] all = new EndpointConditions[27];
+        for (int i = 0; i < all.length; i++) {
+            EndpointConditions conditions = new EndpointConditions(values[i / 9], values[i / 3 % 3], values[i % 3]);
+            conditions.setAdditionalProperties(Map.of());
+            all[i] = conditions;
+        }
+        return all;
     }
 
     /**
