@@ -18,7 +18,7 @@
 # (standalone: the file rewritten, time until a new connection reaches the new backend;
 # cluster: one EndpointSlice changed, the same), plus the first table's steps (log time from the
 # first sync, or in standalone mode from start-up, until every listener was bound) and a class
-# histogram at 10,000. Results: $OUT/scale.tsv, the table
+# histogram at 10,000 and 50,000. Results: $OUT/scale.tsv, the table
 # on stdout, $OUT/scale.png when gnuplot is installed, and each case's log and histogram.
 set -euo pipefail
 
@@ -159,12 +159,12 @@ run_case() {
   fi
   hwm=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
-  if [[ $n == 10000 ]]; then jcmd "$pid" GC.class_histogram >"$OUT/$1.histogram" 2>&1 || true; fi
+  if [[ $n == 10000 || $n == 50000 ]]; then jcmd "$pid" GC.class_histogram >"$OUT/$1.histogram" 2>&1 || true; fi
   # Listeners bound, and the first table's translation, address and bind steps: from the first
   # sync (cluster) or the admin servers' start (standalone, so YAML reading counts) to the line
   # that reports the first bind of every listener.
   listeners=$(grep -m1 -oE 'on [0-9]+ listeners' "$log" | grep -oE '[0-9]+' || echo NA)
-  bind_ms=$(grep -m1 -E 're-translating every Service|serving /metrics' "$log" | cut -c12-23 || true)
+  bind_ms=$({ grep -m1 'node-0 zone: null' "$log" || grep -m1 'serving /metrics' "$log" || true; } | cut -c12-23)
   bind_ms="$bind_ms $(grep -m1 -E 'new listen addresses bound|listening on' "$log" | cut -c12-23 || true)"
   bind_ms=$(echo "$bind_ms" | awk '{ if (NF < 2) { print "NA"; exit }
     split($1, a, /[:.]/); split($2, b, /[:.]/)
