@@ -205,7 +205,7 @@ public final class StaticFileSource implements TableSource {
                     config.settings().equals(startSettings) ? "are back to those in use" : "changed");
         }
         BackendTable current = publisher.current();
-        TableChange change = TableChange.between(current, BackendTable.of(current.generation() + 1, config.services()));
+        TableChange change = TableChange.towards(current, config.services());
         if (change.changed().isEmpty()) {
             tracker.updated();
             log.info("{}: reloaded; no service changed (generation {})", file, current.generation());
