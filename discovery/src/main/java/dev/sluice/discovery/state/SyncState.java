@@ -51,7 +51,11 @@ final class SyncState {
     private final Instant startedAt;
 
     private final Map<ObjectRef, Service> services = new HashMap<>();
-    /** Slices by owning Service ({@code namespace/service-name}), then by slice name. */
+    /**
+     * Slices by owning Service ({@code namespace/service-name}), then by slice name. The inner
+     * maps are immutable and replaced on change: nearly every Service has one slice, and a
+     * one-entry map is a small fraction of a HashMap (about 7 MB less at 50,000 Services).
+     */
     private final Map<ObjectRef, Map<String, EndpointSlice>> slicesByService = new HashMap<>();
     /** Owning Service by slice ({@code namespace/slice-name}): a delete needs no labels. */
     private final Map<ObjectRef, ObjectRef> sliceOwners = new HashMap<>();
@@ -171,10 +175,11 @@ final class SyncState {
             return false;
         }
         if (oldOwner != null && !oldOwner.equals(owner)) {
-            Map<String, EndpointSlice> slices = slicesByService.get(oldOwner);
-            slices.remove(ref.name());
+            Map<String, EndpointSlice> slices = without(slicesByService.get(oldOwner), ref.name());
             if (slices.isEmpty()) {
                 slicesByService.remove(oldOwner);
+            } else {
+                slicesByService.put(oldOwner, slices);
             }
             sliceOwners.remove(ref);
             dirty.add(oldOwner);
@@ -182,7 +187,7 @@ final class SyncState {
         if (owner == null) {
             return oldOwner != null;
         }
-        slicesByService.computeIfAbsent(owner, k -> new HashMap<>()).put(ref.name(), slice);
+        slicesByService.put(owner, with(slicesByService.getOrDefault(owner, Map.of()), ref.name(), slice));
         sliceOwners.put(ref, owner);
         dirty.add(owner);
         Instant trigger = triggerTime(ref, slice);
@@ -240,7 +245,8 @@ final class SyncState {
         if (after.isEmpty()) {
             produced.remove(ref);
         } else {
-            produced.put(ref, after);
+            // Immutable: a Service of one port costs one small set, not a HashSet and its table.
+            produced.put(ref, Set.copyOf(after));
         }
     }
 
@@ -256,6 +262,22 @@ final class SyncState {
                 && entry.externalEndpoints().isEmpty()) {
             noLocalExternal += delta;
         }
+    }
+
+    private static Map<String, EndpointSlice> with(Map<String, EndpointSlice> slices, String name,
+            EndpointSlice slice) {
+        if (slices.isEmpty() || slices.size() == 1 && slices.containsKey(name)) {
+            return Map.of(name, slice);
+        }
+        Map<String, EndpointSlice> copy = new HashMap<>(slices);
+        copy.put(name, slice);
+        return Map.copyOf(copy);
+    }
+
+    private static Map<String, EndpointSlice> without(Map<String, EndpointSlice> slices, String name) {
+        Map<String, EndpointSlice> copy = new HashMap<>(slices);
+        copy.remove(name);
+        return Map.copyOf(copy);
     }
 
     private static boolean sameVersion(HasMetadata known, HasMetadata latest) {
