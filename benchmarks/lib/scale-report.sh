@@ -5,7 +5,7 @@
 # service port (and per endpoint, that slope over the endpoints per port) between the sizes
 # measured of each mode; writes OUT/scale.png when gnuplot is installed.
 set -euo pipefail
-out=${1:?usage: scale-report.sh OUT}
+out=$(cd "${1:?usage: scale-report.sh OUT}" && pwd)
 tsv=$out/scale.tsv
 [[ -r $tsv ]] || { echo "scale-report.sh: $tsv: not readable (expected: a scale.sh result)" >&2; exit 2; }
 
@@ -40,7 +40,7 @@ gnuplot <<GNUPLOT
 set terminal $terminal size 1200,500 noenhanced
 set output "$out/scale.png"
 set datafile separator "\t"
-set multiplot layout 1,2 title "$(basename "$out"): bin/sluice as users start it"
+set multiplot layout 1,2 title "$(basename "$out"): bin/sluice as users start it (cluster at 50,000: the control plane, see README)"
 set key top left
 set grid
 set xlabel "service ports (thousands)"
