@@ -13,9 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The helpers {@code benchmarks/scale.sh} runs next to {@code bin/sluice}:
@@ -110,7 +108,6 @@ public final class ScaleRig {
     }
 
     private static void backends(String[] specs) throws IOException {
-        List<Thread> threads = new ArrayList<>();
         for (String spec : specs) {
             int eq = spec.indexOf('=');
             InetSocketAddress address = parse(spec.substring(0, eq));
@@ -128,7 +125,6 @@ public final class ScaleRig {
                 }
             }, "backend-" + spec);
             thread.start();
-            threads.add(thread);
         }
         System.out.println("backends listening: " + String.join(" ", specs));
     }
