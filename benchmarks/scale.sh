@@ -42,8 +42,24 @@ in_ns() { ip netns exec "$NETNS" "$@"; }
 rig() { java -XX:+UseSerialGC -Xmx1g -cp "$RIG_JAR" dev.sluice.benchmarks.scale.ScaleRig "$@"; }
 ns_rig() { in_ns java -XX:+UseSerialGC -Xmx1g -cp "$RIG_JAR" dev.sluice.benchmarks.scale.ScaleRig "$@"; }
 
+# PID and its descendants: 'ip netns exec' forks, so the JVM is a child of the PID we started.
+tree() {
+  local child
+  for child in $(pgrep -P "$1" || true); do tree "$child"; done
+  echo "$1"
+}
+
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local all=() pid alive
+  for pid in "${pids[@]}"; do all+=($(tree "$pid")); done
+  for pid in "${all[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 150); do
+    alive=0
+    for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${all[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()
   ip netns del "$NETNS" 2>/dev/null || true
@@ -135,7 +151,7 @@ run_case() {
   ns_rig probe "$target" A "$t0" 180 >"$OUT/$1.serving" &
   local probe=$!
   while kill -0 "$probe" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { kill "$probe"; break; }
+    kill -0 "$pid" 2>/dev/null || { kill $(tree "$probe") 2>/dev/null; break; }
     sleep 0.2
   done
   wait "$probe" 2>/dev/null || true
