@@ -99,7 +99,7 @@ class ExplainCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).startsWith("sluice explain: " + bad + ": document 3: ").endsWith("(expected: valid YAML)"
+        assertThat(run.err()).startsWith("sluice explain: " + bad + ": document 3: ").endsWith("(expected: valid YAML or JSON)"
                 + System.lineSeparator()).hasLineCount(1);
     }
 
