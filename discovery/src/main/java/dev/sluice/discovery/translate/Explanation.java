@@ -1,5 +1,6 @@
 package dev.sluice.discovery.translate;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.Frontend;
@@ -184,7 +185,7 @@ public final class Explanation {
         for (Frontend frontend : entry.frontends()) {
             ObjectNode f = frontends.addObject();
             f.put("type", frontend.type().wireName());
-            f.put("address", frontend.address() == null ? null : frontend.address().getHostAddress());
+            f.put("address", frontend.address() == null ? null : Addresses.format(frontend.address()));
             f.put("port", frontend.port());
         }
         backends(service.putArray("internalEndpoints"), entry.internalEndpoints());
