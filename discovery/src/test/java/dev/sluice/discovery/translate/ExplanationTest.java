@@ -6,7 +6,9 @@ import dev.sluice.discovery.manifest.ManifestReader;
 import dev.sluice.discovery.manifest.Manifests;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -130,6 +132,21 @@ class ExplanationTest {
                   "reason": "no-address"}]"""));
         assertThat(e.toTable()).contains("198.18.2.4:8080").endsWith(
                 "SKIPPED\nEndpointSlice default/web-a endpoints[0]: no-address\n");
+    }
+
+    /** The README shows this output for the example: it must be what explain really prints. */
+    @Test
+    void theReadmeShowsTheRealTableOfTheDualStackExample() throws IOException {
+        Manifests example = ManifestReader.read(List.of(Path.of("../examples/manifests/dual-stack.yaml")));
+        String readme = Files.readString(Path.of("../README.md"));
+
+        String table = Explanation.explain(example.services(), example.slices(), example.nodes(), "node-a", null)
+                .toTable();
+
+        assertThat(table).contains("ClusterIP [fd00::6]:80", "[fd00:1::3]:8080", "[fd00:1::4]:8080",
+                "EndpointSlice shop/web-mirror: headless", "EndpointSlice shop/web-v6 endpoints[1]: no-address");
+        assertThat(readme).contains("$ bin/sluice explain --manifests examples/manifests/dual-stack.yaml"
+                + " --node node-a --output table\n" + table + "```\n");
     }
 
     @Test
