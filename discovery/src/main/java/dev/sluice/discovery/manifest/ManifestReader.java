@@ -21,9 +21,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * Reads Services, EndpointSlices and Nodes from YAML or JSON manifests: one or more documents
- * per file ({@code ---}), each a single object, a {@code kind: List} (or {@code ServiceList}
- * etc.) with {@code items}, as {@code kubectl get -o yaml} prints, or a top-level array.
+ * Reads Services, EndpointSlices and Nodes from manifests, each file one YAML stream: one or
+ * more documents ({@code ---}), each written as YAML or JSON, and each a single object, a
+ * {@code kind: List} (or {@code ServiceList} etc.) with {@code items}, as {@code kubectl get -o
+ * yaml} prints, or a top-level array.
  * Objects of other kinds are ignored. A Service or EndpointSlice without a namespace is put in
  * {@code default}, as {@code kubectl apply} would.
  *
