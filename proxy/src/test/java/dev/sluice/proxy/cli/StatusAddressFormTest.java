@@ -59,6 +59,7 @@ class StatusAddressFormTest {
                 "    listen: [\"[0:0:0:0:0:0:0:1]:" + port + "\", \"[FD00:0:0:0:0:0:0:6]:80\"]",
                 "    backends: [\"[fd00:1:0:0:0:0:0:1]:8080\", \"[fd00:1::2]:8080\"]",
                 "    sourceRanges: [\"fd00:0:0:0:0:0:0:0/8\"]",
+                "    metrics: true",
                 ""));
         logs.setContext(root.getLoggerContext());
         logs.start();
