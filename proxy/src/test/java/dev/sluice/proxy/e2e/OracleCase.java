@@ -1,0 +1,130 @@
+package dev.sluice.proxy.e2e;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One Service without selector and its hand-written EndpointSlices, as kube-proxy and Sluice
+ * both read them: the shape of a case is drawn from a {@link Random}, so a seed names a whole set.
+ * Addresses: endpoints in 198.18.128.0/17, LoadBalancer ingress in 198.18.200.0/24 and external
+ * IPs in 198.18.201.0/24, unique per case index. Node {@code node-a} (zone {@code zone-a}) is the
+ * node both proxies run as; {@code node-b} (zone {@code zone-b}) is elsewhere.
+ */
+record OracleCase(String name, String yaml, String loadBalancerIp, List<String> sourceRanges) {
+    static final String NAMESPACE = "oracle";
+
+    /** Hints on the endpoints of a case: none, all zone, all node, or some only (which disables them). */
+    enum Hints { NONE, ZONE, NODE, PARTIAL }
+
+    /** The knobs of one case; {@link #random} draws them, the fixed cases set them by hand. */
+    record Shape(String type, int ports, boolean udp, boolean internalLocal, boolean externalLocal,
+                 boolean allocateNodePorts, boolean loadBalancerIp, boolean sourceRanges, boolean externalIp,
+                 int slices, int endpointsPerSlice, Hints hints, double notReady, double terminating,
+                 double local, boolean duplicates) {
+
+        static Shape random(Random r) {
+            String type = List.of("ClusterIP", "NodePort", "LoadBalancer").get(r.nextInt(3));
+            boolean external = !type.equals("ClusterIP");
+            return new Shape(type, 1 + r.nextInt(2), r.nextInt(5) == 0, r.nextInt(4) == 0,
+                    external && r.nextInt(3) == 0, !type.equals("LoadBalancer") || r.nextInt(3) != 0,
+                    type.equals("LoadBalancer") && r.nextInt(4) != 0, r.nextBoolean(), r.nextInt(8) == 0,
+                    r.nextInt(4), r.nextInt(5), Hints.values()[r.nextInt(4)], r.nextDouble() * 0.6,
+                    r.nextDouble() * 0.5, r.nextDouble(), r.nextInt(5) == 0);
+        }
+    }
+
+    static OracleCase of(int index, Shape shape, Random r) {
+        String name = "o-" + index;
+        StringBuilder yaml = new StringBuilder();
+        List<String> portNames = new ArrayList<>();
+        for (int p = 0; p < shape.ports(); p++) {
+            portNames.add(shape.ports() == 1 && r.nextBoolean() ? "" : "p" + p);
+        }
+        String protocol = shape.udp() ? "UDP" : "TCP";
+        yaml.append("apiVersion: v1\nkind: Service\nmetadata: {name: ").append(name).append(", namespace: ")
+                .append(NAMESPACE).append("}\nspec:\n  type: ").append(shape.type()).append('\n');
+        if (shape.internalLocal()) {
+            yaml.append("  internalTrafficPolicy: Local\n");
+        }
+        if (shape.externalLocal()) {
+            yaml.append("  externalTrafficPolicy: Local\n");
+        }
+        if (shape.type().equals("LoadBalancer") && !shape.allocateNodePorts()) {
+            yaml.append("  allocateLoadBalancerNodePorts: false\n");
+        }
+        List<String> ranges = new ArrayList<>();
+        if (shape.type().equals("LoadBalancer") && shape.sourceRanges()) {
+            ranges.add("198.18.1.2/32");
+            yaml.append("  loadBalancerSourceRanges: [\"198.18.1.2/32\"]\n");
+        }
+        if (shape.externalIp()) {
+            yaml.append("  externalIPs: [\"198.18.201.").append(index % 250 + 1).append("\"]\n");
+        }
+        yaml.append("  ports:\n");
+        for (int p = 0; p < shape.ports(); p++) {
+            yaml.append("  - {name: \"").append(portNames.get(p)).append("\", protocol: ").append(protocol)
+                    .append(", port: ").append(80 + p).append(", targetPort: ").append(8080 + p).append("}\n");
+        }
+        yaml.append("---\n");
+        List<String> previous = new ArrayList<>();
+        for (int s = 0; s < shape.slices(); s++) {
+            yaml.append("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: ").append(name)
+                    .append('-').append(s).append("\n  namespace: ").append(NAMESPACE)
+                    .append("\n  labels: {kubernetes.io/service-name: ").append(name)
+                    .append(", endpointslice.kubernetes.io/managed-by: sluice-oracle}\naddressType: IPv4\nports:\n");
+            for (int p = 0; p < shape.ports(); p++) {
+                yaml.append("- {name: \"").append(portNames.get(p)).append("\", protocol: ").append(protocol)
+                        .append(", port: ").append(8080 + p).append("}\n");
+            }
+            yaml.append("endpoints:\n");
+            if (shape.endpointsPerSlice() == 0) {
+                yaml.setLength(yaml.length() - 1);
+                yaml.append(" []\n");
+            }
+            for (int e = 0; e < shape.endpointsPerSlice(); e++) {
+                String ip = shape.duplicates() && !previous.isEmpty() && r.nextInt(3) == 0
+                        ? previous.get(r.nextInt(previous.size()))
+                        : "198.18." + (128 + (index * 16 + s * 5 + e) / 250 % 127) + "." + ((index * 16 + s * 5 + e) % 250 + 1);
+                previous.add(ip);
+                endpoint(yaml, ip, shape, r);
+            }
+            yaml.append("---\n");
+        }
+        String lb = shape.loadBalancerIp() ? "198.18.200." + (index % 250 + 1) : null;
+        return new OracleCase(name, yaml.toString(), lb, ranges);
+    }
+
+    private static void endpoint(StringBuilder yaml, String ip, Shape shape, Random r) {
+        boolean local = r.nextDouble() < shape.local();
+        boolean terminating = r.nextDouble() < shape.terminating();
+        boolean ready = !terminating && r.nextDouble() >= shape.notReady();
+        yaml.append("- addresses: [\"").append(ip).append("\"]\n  conditions: {");
+        List<String> conditions = new ArrayList<>();
+        // Unset conditions have defaults (ready and serving true, terminating false): draw both forms.
+        if (!ready || r.nextBoolean()) {
+            conditions.add("ready: " + ready);
+        }
+        if (terminating || r.nextBoolean()) {
+            conditions.add("serving: " + (terminating ? r.nextBoolean() : ready || r.nextBoolean()));
+        }
+        if (terminating || r.nextBoolean()) {
+            conditions.add("terminating: " + terminating);
+        }
+        yaml.append(String.join(", ", conditions)).append("}\n");
+        int nodeChoice = r.nextInt(10);
+        String node = local ? "node-a" : nodeChoice == 0 ? null : "node-b";
+        if (node != null) {
+            yaml.append("  nodeName: ").append(node).append('\n');
+        }
+        Hints hints = shape.hints() == Hints.PARTIAL ? (r.nextBoolean() ? Hints.ZONE : Hints.NONE) : shape.hints();
+        String zone = r.nextBoolean() ? "zone-a" : "zone-b";
+        String hintNode = r.nextBoolean() ? "node-a" : "node-b";
+        if (hints == Hints.ZONE) {
+            yaml.append("  hints: {forZones: [{name: ").append(zone).append("}]}\n");
+        } else if (hints == Hints.NODE) {
+            yaml.append("  hints: {forNodes: [{name: ").append(hintNode).append("}], forZones: [{name: ").append(zone)
+                    .append("}]}\n");
+        }
+    }
+}
