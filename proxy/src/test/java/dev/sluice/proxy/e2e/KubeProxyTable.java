@@ -1,5 +1,6 @@
 package dev.sluice.proxy.e2e;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code no-endpoint-services} and {@code no-endpoint-nodeports}, the endpoints a client from
  * another host reaches. A frontend's chain is followed rule by rule; a rule with a match (source
  * address, {@code fib saddr type local}) is a path for other clients and is passed over; the
- * first unconditional verdict decides: {@code numgen ... vmap} or {@code goto endpoint-...}
- * gives endpoints, {@code goto} another chain follows it, {@code drop} or {@code reject} none.
- * Endpoint chains are named {@code endpoint-HASH-ns/svc/proto/port__IP/PORT}.
+ * first unconditional verdict decides: a {@code dnat} (to a {@code numgen random} map of
+ * endpoints, or to one endpoint in an endpoint chain) gives endpoints, a {@code vmap} or
+ * {@code goto} follows the chains it names, {@code drop} or {@code reject} gives none.
  */
 final class KubeProxyTable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -36,7 +37,7 @@ final class KubeProxyTable {
         for (JsonNode item : root) {
             JsonNode rule = item.get("rule");
             if (rule != null) {
-                table.rules.computeIfAbsent(rule.get("chain").asString(), k -> new java.util.ArrayList<>()).add(rule.get("expr"));
+                table.rules.computeIfAbsent(rule.get("chain").asString(), k -> new ArrayList<>()).add(rule.get("expr"));
             }
         }
         for (JsonNode item : root) {
@@ -51,7 +52,9 @@ final class KubeProxyTable {
                 continue;
             }
             for (JsonNode elem : map.get("elem")) {
-                JsonNode key = elem.get(0).get("concat");
+                JsonNode first = elem.get(0);
+                // An element with a comment is wrapped: {"elem": {"val": ..., "comment": ...}}.
+                JsonNode key = (first.has("elem") ? first.get("elem").get("val") : first).get("concat");
                 String frontend = ips
                         ? key.get(0).asString() + ":" + key.get(2).asInt() + "/" + key.get(1).asString().toUpperCase(Locale.ROOT)
                         : ":" + key.get(1).asInt() + "/" + key.get(0).asString().toUpperCase(Locale.ROOT);
@@ -79,24 +82,18 @@ final class KubeProxyTable {
             return new TreeSet<>();  // drop, reject
         }
         String target = go.get("target").asString();
-        if (target.startsWith("endpoint-")) {
-            return new TreeSet<>(Set.of(endpointOf(target)));
-        }
         return chain(target, depth + 1);
     }
 
     private Set<String> chain(String name, int depth) {
         for (JsonNode expr : rules.getOrDefault(name, List.of())) {
-            boolean conditional = false;
-            for (JsonNode statement : expr) {
-                if (statement.has("match")) {
-                    conditional = true;
-                }
-            }
-            if (conditional) {
+            if (conditional(expr)) {
                 continue;
             }
             for (JsonNode statement : expr) {
+                if (statement.has("dnat")) {
+                    return dnatTargets(statement.get("dnat"));
+                }
                 if (statement.has("vmap")) {
                     Set<String> endpoints = new TreeSet<>();
                     for (JsonNode pair : statement.get("vmap").get("data").get("set")) {
@@ -115,10 +112,34 @@ final class KubeProxyTable {
         return new TreeSet<>();
     }
 
-    /** {@code endpoint-HASH-ns/svc/tcp/p80__198.18.64.5/8080} to {@code 198.18.64.5:8080}. */
-    private static String endpointOf(String chain) {
-        String ipPort = chain.substring(chain.lastIndexOf("__") + 2);
-        int slash = ipPort.lastIndexOf('/');
-        return ipPort.substring(0, slash) + ":" + ipPort.substring(slash + 1);
+    /** A rule that applies to some packets only: it matches on anything but the protocol its chain is for. */
+    private static boolean conditional(JsonNode expr) {
+        for (JsonNode statement : expr) {
+            JsonNode match = statement.get("match");
+            if (match != null && !"l4proto".equals(match.get("left").path("meta").path("key").asString(""))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code dnat ip to numgen random mod N map { 0 : IP . PORT, ... }} (a service or local
+     * chain), or {@code dnat ip to IP:PORT} (an endpoint chain, used with session affinity).
+     */
+    private static Set<String> dnatTargets(JsonNode dnat) {
+        Set<String> endpoints = new TreeSet<>();
+        JsonNode addr = dnat.get("addr");
+        if (addr.has("map")) {
+            for (JsonNode pair : addr.get("map").get("data").get("set")) {
+                JsonNode target = pair.get(1).get("concat");
+                endpoints.add(target.get(0).asString() + ":" + target.get(1).asInt());
+            }
+        } else if (addr.has("concat")) {
+            endpoints.add(addr.get("concat").get(0).asString() + ":" + addr.get("concat").get(1).asInt());
+        } else {
+            endpoints.add(addr.asString() + ":" + dnat.get("port").asInt());
+        }
+        return endpoints;
     }
 }
