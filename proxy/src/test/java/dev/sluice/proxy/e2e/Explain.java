@@ -16,9 +16,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code sluice explain --kubeconfig} run as its own process from the real jar, and its JSON
  * read back: per frontend ({@code ClusterIP 198.19.0.10:80/TCP}, {@code NodePort :30080/TCP}),
- * the endpoints that frontend's traffic goes to; and the skipped objects.
+ * the endpoints that frontend's traffic goes to, and the Service it belongs to; and the skipped objects.
  */
-record Explain(Map<String, Set<String>> frontends, List<String> skipped) {
+record Explain(Map<String, Set<String>> frontends, Map<String, String> owners, List<String> skipped) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     static Explain run(Path kubeconfig, String node, String... extra) throws IOException, InterruptedException {
@@ -39,6 +39,7 @@ record Explain(Map<String, Set<String>> frontends, List<String> skipped) {
     static Explain parse(String json) {
         JsonNode root = JSON.readTree(json);
         Map<String, Set<String>> frontends = new TreeMap<>();
+        Map<String, String> owners = new TreeMap<>();
         for (JsonNode service : root.get("services")) {
             String protocol = service.get("protocol").asString();
             Set<String> internal = endpoints(service.get("internalEndpoints"));
@@ -50,6 +51,7 @@ record Explain(Map<String, Set<String>> frontends, List<String> skipped) {
                 String key = frontendKey(type, address == null || address.isNull() ? "" : address.asString(),
                         frontend.get("port").asInt(), protocol);
                 frontends.put(key, "ClusterIP".equals(type) ? internal : external);
+                owners.put(key, service.get("namespace").asString() + "/" + service.get("name").asString());
             }
         }
         List<String> skipped = new ArrayList<>();
@@ -57,7 +59,7 @@ record Explain(Map<String, Set<String>> frontends, List<String> skipped) {
             skipped.add(skip.get("kind").asString() + " " + skip.get("namespace").asString() + "/"
                     + skip.get("name").asString() + ": " + skip.get("reason").asString());
         }
-        return new Explain(frontends, skipped);
+        return new Explain(frontends, owners, skipped);
     }
 
     /** One frontend as both sides name it; node ports have no address (they are served on every node address). */

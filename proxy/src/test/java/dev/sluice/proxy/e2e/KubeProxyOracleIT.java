@@ -39,6 +39,7 @@ class KubeProxyOracleIT {
     private static final long SEED = Long.getLong("oracle.seed", new Random().nextLong());
     private static final int RANDOM_CASES = Integer.getInteger("oracle.cases", 200);
 
+    private static Path work;
     private static Topology topology;
     private static RealCluster cluster;
 
@@ -49,7 +50,7 @@ class KubeProxyOracleIT {
         String noNft = RealCluster.kubeProxyUnavailableReason();
         Assumptions.assumeTrue(noNft == null, noNft);
         assertThat(Path.of(System.getProperty("sluice.jar", "target/sluice.jar"))).isRegularFile();
-        Path work = Files.createDirectories(Path.of("target", "e2e", "oracle-" + NetworkNamespace.suffix()))
+        work = Files.createDirectories(Path.of("target", "e2e", "oracle-" + NetworkNamespace.suffix()))
                 .toAbsolutePath();
         topology = Topology.create();
         cluster = RealCluster.start(work.resolve("k8s"), topology.apiServerIp());
@@ -82,6 +83,7 @@ class KubeProxyOracleIT {
         }
         StringBuilder all = new StringBuilder();
         cases.forEach(c -> all.append(c.yaml()));
+        Files.writeString(work.resolve("cases.yaml"), all);
         cluster.kubectlWithInput(all.toString(), "create", "-f", "-");
         for (OracleCase c : cases) {
             if (c.loadBalancerIp() != null) {
@@ -94,10 +96,11 @@ class KubeProxyOracleIT {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
             Map<String, Set<String>> kubeProxy = KubeProxyTable.parse(
                     topology.node().exec("nft", "-j", "list", "table", "ip", "kube-proxy")).frontends();
-            Map<String, Set<String>> sluice = withoutTypes(Explain.run(cluster.kubeconfig(), "node-a",
-                    "--nodeport-addresses", NODE_IP + "/32").frontends());
+            Explain explain = Explain.run(cluster.kubeconfig(), "node-a", "--nodeport-addresses", NODE_IP + "/32");
+            Map<String, Set<String>> sluice = withoutTypes(explain.frontends());
             assertThat(sluice.size()).as("frontends explained").isGreaterThan(expectedFrontends);
-            assertThat(differences(kubeProxy, sluice)).as("seed " + SEED + ": frontend: kube-proxy | sluice").isEmpty();
+            assertThat(differences(kubeProxy, sluice, withoutTypes(explain.owners())))
+                    .as("seed " + SEED + " (cases in " + work + "): frontend service: kube-proxy | sluice").isEmpty();
         });
         System.out.println("oracle: " + cases.size() + " cases agree (seed " + SEED + ")");
     }
@@ -121,17 +124,14 @@ class KubeProxyOracleIT {
     }
 
     /** {@code ClusterIP 198.19.0.10:80/TCP} to {@code 198.19.0.10:80/TCP}, as kube-proxy's maps key them. */
-    private static Map<String, Set<String>> withoutTypes(Map<String, Set<String>> typed) {
-        Map<String, Set<String>> keyed = new TreeMap<>();
-        typed.forEach((key, endpoints) -> keyed.merge(key.substring(key.indexOf(' ') + 1), endpoints, (a, b) -> {
-            Set<String> union = new TreeSet<>(a);
-            union.addAll(b);
-            return union;
-        }));
+    private static <T> Map<String, T> withoutTypes(Map<String, T> typed) {
+        Map<String, T> keyed = new TreeMap<>();
+        typed.forEach((key, value) -> keyed.put(key.substring(key.indexOf(' ') + 1), value));
         return keyed;
     }
 
-    private static List<String> differences(Map<String, Set<String>> kubeProxy, Map<String, Set<String>> sluice) {
+    private static List<String> differences(Map<String, Set<String>> kubeProxy, Map<String, Set<String>> sluice,
+                                            Map<String, String> owners) {
         Set<String> keys = new TreeSet<>(kubeProxy.keySet());
         keys.addAll(sluice.keySet());
         List<String> differences = new ArrayList<>();
@@ -139,7 +139,7 @@ class KubeProxyOracleIT {
             Set<String> k = kubeProxy.get(key);
             Set<String> s = sluice.get(key);
             if (k == null || !k.equals(s)) {
-                differences.add(key + ": " + (k == null ? "absent" : k) + " | " + (s == null ? "absent" : s));
+                differences.add(key + " " + owners.get(key) + ": " + (k == null ? "absent" : k) + " | " + (s == null ? "absent" : s));
             }
         }
         return differences;

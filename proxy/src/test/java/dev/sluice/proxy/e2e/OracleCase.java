@@ -1,7 +1,9 @@
 package dev.sluice.proxy.e2e;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -67,7 +69,11 @@ record OracleCase(String name, String yaml, String loadBalancerIp, List<String> 
                     .append(", port: ").append(80 + p).append(", targetPort: ").append(8080 + p).append("}\n");
         }
         yaml.append("---\n");
-        List<String> previous = new ArrayList<>();
+        // Addresses listed once so far, with whether that copy is terminating: a second copy is
+        // drawn only from these, and terminates exactly when the first does not. kube-proxy's
+        // result is defined only then ("if there are multiple non-terminating pods with the same
+        // podIP, then the result is undefined": it depends on Go's map order over slices).
+        Map<String, Boolean> once = new LinkedHashMap<>();
         for (int s = 0; s < shape.slices(); s++) {
             yaml.append("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: ").append(name)
                     .append('-').append(s).append("\n  namespace: ").append(NAMESPACE)
@@ -83,11 +89,16 @@ record OracleCase(String name, String yaml, String loadBalancerIp, List<String> 
                 yaml.append(" []\n");
             }
             for (int e = 0; e < shape.endpointsPerSlice(); e++) {
-                String ip = shape.duplicates() && !previous.isEmpty() && r.nextInt(3) == 0
-                        ? previous.get(r.nextInt(previous.size()))
-                        : "198.18." + (128 + (index * 16 + s * 5 + e) / 250 % 127) + "." + ((index * 16 + s * 5 + e) % 250 + 1);
-                previous.add(ip);
-                endpoint(yaml, ip, shape, r);
+                if (shape.duplicates() && !once.isEmpty() && r.nextInt(3) == 0) {
+                    String ip = new ArrayList<>(once.keySet()).get(r.nextInt(once.size()));
+                    endpoint(yaml, ip, !once.remove(ip), shape, r);
+                } else {
+                    String ip = "198.18." + (128 + (index * 16 + s * 5 + e) / 250 % 127) + "."
+                            + ((index * 16 + s * 5 + e) % 250 + 1);
+                    boolean terminating = r.nextDouble() < shape.terminating();
+                    once.put(ip, terminating);
+                    endpoint(yaml, ip, terminating, shape, r);
+                }
             }
             yaml.append("---\n");
         }
@@ -95,9 +106,8 @@ record OracleCase(String name, String yaml, String loadBalancerIp, List<String> 
         return new OracleCase(name, yaml.toString(), lb, ranges);
     }
 
-    private static void endpoint(StringBuilder yaml, String ip, Shape shape, Random r) {
+    private static void endpoint(StringBuilder yaml, String ip, boolean terminating, Shape shape, Random r) {
         boolean local = r.nextDouble() < shape.local();
-        boolean terminating = r.nextDouble() < shape.terminating();
         boolean ready = !terminating && r.nextDouble() >= shape.notReady();
         yaml.append("- addresses: [\"").append(ip).append("\"]\n  conditions: {");
         List<String> conditions = new ArrayList<>();
