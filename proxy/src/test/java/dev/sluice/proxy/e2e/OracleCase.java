@@ -9,8 +9,8 @@ import java.util.Random;
 /**
  * One Service without selector and its hand-written EndpointSlices, as kube-proxy and Sluice
  * both read them: the shape of a case is drawn from a {@link Random}, so a seed names a whole set.
- * Addresses: endpoints in 198.18.128.0/17, LoadBalancer ingress in 198.18.200.0/24 and external
- * IPs in 198.18.201.0/24, unique per case index. Node {@code node-a} (zone {@code zone-a}) is the
+ * Addresses: endpoints in 198.18.128.0/17, LoadBalancer ingress in 198.18.32.0/20 and external
+ * IPs in 198.18.48.0/20, unique per case index (up to 1900 cases); kwok's Pods use 198.18.64.0/18. Node {@code node-a} (zone {@code zone-a}) is the
  * node both proxies run as; {@code node-b} (zone {@code zone-b}) is elsewhere.
  */
 record OracleCase(String name, String yaml, String loadBalancerIp, List<String> sourceRanges) {
@@ -61,7 +61,7 @@ record OracleCase(String name, String yaml, String loadBalancerIp, List<String> 
             yaml.append("  loadBalancerSourceRanges: [\"198.18.1.2/32\"]\n");
         }
         if (shape.externalIp()) {
-            yaml.append("  externalIPs: [\"198.18.201.").append(index % 250 + 1).append("\"]\n");
+            yaml.append("  externalIPs: [\"").append(unique(48, index)).append("\"]\n");
         }
         yaml.append("  ports:\n");
         for (int p = 0; p < shape.ports(); p++) {
@@ -102,8 +102,13 @@ record OracleCase(String name, String yaml, String loadBalancerIp, List<String> 
             }
             yaml.append("---\n");
         }
-        String lb = shape.loadBalancerIp() ? "198.18.200." + (index % 250 + 1) : null;
+        String lb = shape.loadBalancerIp() ? unique(32, index) : null;
         return new OracleCase(name, yaml.toString(), lb, ranges);
+    }
+
+    /** The address number {@code n} of the /20 at 198.18.{@code base}.0: unique per case up to 4000 cases. */
+    private static String unique(int base, int n) {
+        return "198.18." + (base + n / 250) + "." + (n % 250 + 1);
     }
 
     private static void endpoint(StringBuilder yaml, String ip, boolean terminating, Shape shape, Random r) {
