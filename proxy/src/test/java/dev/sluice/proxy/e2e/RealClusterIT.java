@@ -210,9 +210,17 @@ class RealClusterIT {
         cluster.kubectlWithInput(deployment("steady", "node-a", "node-b") + service("steady", "ClusterIP", ""),
                 "apply", "-f", "-");
         String clusterIp = clusterIp("steady");
-        awaitSluice().untilAsserted(() -> assertThat(reached(clusterIp, 80, 6)).isEqualTo(podIps("steady")));
+        awaitSluice().untilAsserted(() -> {
+            Set<String> pods = podIps("steady");
+            assertThat(pods).hasSize(2);
+            assertThat(reached(clusterIp, 80, 6)).isEqualTo(pods);
+        });
         Set<String> serving = podIps("steady");
-
+        // A write Sluice does not watch moves the store's revision past every one Sluice has
+        // seen; the restarted API server's watch cache starts there, so Sluice's informers are
+        // likely to come back with a resource version it no longer has (410 Gone, a relist).
+        // The client does not report which happened: the test holds the table right either way.
+        cluster.kubectl("create", "configmap", "bump", "-n", "default", "--from-literal=at=" + System.nanoTime());
         cluster.stop("kube-apiserver");
         // The outage the restart is about: ten seconds without an API server, while traffic flows.
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -227,6 +235,14 @@ class RealClusterIT {
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                 assertThat(ask("GET " + POD_IP + " " + after + " 80")).isEqualTo("OK 198.18.2.12"));
         assertThat(reached(clusterIp, 80, 6)).isEqualTo(serving);
+
+        // After the restart the table follows changes as before.
+        cluster.kubectl("scale", "deployment", "steady-node-b", "--replicas", "0");
+        awaitSluice().untilAsserted(() -> {
+            Set<String> pods = podIps("steady");
+            assertThat(pods).hasSize(1);
+            assertThat(reached(clusterIp, 80, 4)).isEqualTo(pods);
+        });
     }
 
     /**
