@@ -29,7 +29,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class HealthOracleIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final String SLUICE_IP = "198.19.250.2";
+    private static final String SLUICE_IP = "198.18.3.2";
+    /**
+     * kube-proxy's {@code status} (one {@code lastUpdated} and {@code healthy} per IP family,
+     * each family being its own proxier) has no counterpart in Sluice, which keeps one table for
+     * both families; the README lists this difference.
+     */
+    private static final Set<String> ONLY_KUBE_PROXY = Set.of("status");
 
     private static Topology topology;
     private static NetworkNamespace sluiceNode;
@@ -53,17 +59,19 @@ class HealthOracleIT {
         cluster.startKubeProxy(topology.node().name(), "node-a", "--nodeport-addresses", NODE_IP + "/32");
 
         // Sluice's node: its own namespace, linked to the test's namespace for the API server.
-        int subnet = ThreadLocalRandom.current().nextInt(64, 127) * 4;
+        int base = ThreadLocalRandom.current().nextInt(0, 63) * 4;
+        String rootSide = "198.18.4." + (base + 1);
+        String nodeSide = "198.18.4." + (base + 2);
         sluiceNode = NetworkNamespace.create("slnode");
         rootLink = "sl-h-" + NetworkNamespace.suffix();
         IpCommand host = IpCommand.system();
         run(host, "link", "add", rootLink, "type", "veth", "peer", "name", "eth0", "netns", sluiceNode.name());
-        run(host, "addr", "add", "198.19." + subnet + ".1/30", "dev", rootLink);
+        run(host, "addr", "add", rootSide + "/30", "dev", rootLink);
         run(host, "link", "set", rootLink, "up");
-        sluiceNode.ip("addr", "add", "198.19." + subnet + ".2/30", "dev", "eth0");
+        sluiceNode.ip("addr", "add", nodeSide + "/30", "dev", "eth0");
         sluiceNode.ip("addr", "add", SLUICE_IP + "/32", "dev", "lo");
         sluiceNode.ip("link", "set", "eth0", "up");
-        sluiceNode.ip("route", "add", topology.apiServerIp() + "/32", "via", "198.19." + subnet + ".1");
+        sluiceNode.ip("route", "add", topology.apiServerIp() + "/32", "via", rootSide);
 
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", sluiceNode.name(), ClusterFrontendsIT.java(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "run",
@@ -99,7 +107,8 @@ class HealthOracleIT {
 
     @Test
     void bothAnswerAlikeWhileTheNodeIsPresentAndWhileItIsBeingDeleted() throws Exception {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        // Until both listen, curl fails to connect: that is waiting, not a failure.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
             assertThat(kubeProxy("/healthz")).startsWith("200 ");
             assertThat(sluice("/healthz")).startsWith("200 ");
         });
@@ -123,7 +132,9 @@ class HealthOracleIT {
         String k = kubeProxy(path);
         String s = sluice(path);
         assertThat(s.substring(0, 3)).as(path + ": kube-proxy said " + k + ", sluice " + s).isEqualTo(k.substring(0, 3));
-        assertThat(fields(s)).as(path + ": body fields; kube-proxy said " + k + ", sluice " + s).isEqualTo(fields(k));
+        Set<String> expected = fields(k);
+        expected.removeAll(ONLY_KUBE_PROXY);
+        assertThat(fields(s)).as(path + ": body fields; kube-proxy said " + k + ", sluice " + s).isEqualTo(expected);
     }
 
     private static Set<String> fields(String answer) {
