@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * set kube-proxy programmed must equal the one Sluice computes.
  *
  * <p>The cases are a fixed list naming the situations that matter (several slices, terminating
- * and serving endpoints, both traffic policies, zone and node hints, NodePort,
+ * and serving endpoints, both traffic policies, zone and node hints, a named targetPort, NodePort,
  * {@code allocateLoadBalancerNodePorts: false}, LoadBalancer IPs with source ranges) plus
  * {@code oracle.cases} (default 200) random ones from {@code oracle.seed} (default: random),
  * printed in every failure. Skipped without root, nft or the binaries of {@code test/k8s/build}.
@@ -92,6 +92,10 @@ class KubeProxyOracleIT {
             }
         }
         int expectedFrontends = cases.size();
+        // A named targetPort, resolved by the real EndpointSlice controller from kwok's Pods.
+        cluster.kubectlWithInput(RealClusterIT.deployment("named", "node-a", "node-b", "node-b")
+                + RealClusterIT.service("named", "NodePort", ""), "apply", "-f", "-");
+        String named = cluster.kubectl("get", "service", "named", "-o", "jsonpath={.spec.clusterIP}").trim() + ":80/TCP";
 
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
             Map<String, Set<String>> kubeProxy = KubeProxyTable.parse(
@@ -99,6 +103,7 @@ class KubeProxyOracleIT {
             Explain explain = Explain.run(cluster.kubeconfig(), "node-a", "--nodeport-addresses", NODE_IP + "/32");
             Map<String, Set<String>> sluice = withoutTypes(explain.frontends());
             assertThat(sluice.size()).as("frontends explained").isGreaterThan(expectedFrontends);
+            assertThat(sluice.get(named)).as("the named targetPort's endpoints").hasSize(3);
             assertThat(differences(kubeProxy, sluice, withoutTypes(explain.owners())))
                     .as("seed " + SEED + " (cases in " + work + "): frontend service: kube-proxy | sluice").isEmpty();
         });
