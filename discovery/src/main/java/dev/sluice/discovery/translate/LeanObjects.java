@@ -46,11 +46,12 @@ public final class LeanObjects {
     /** When the change a slice reflects was triggered; read by the sync step for its latency metric. */
     public static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
 
-    private static final List<String> SERVICE_LABELS = List.of(ServiceTranslator.PROXY_NAME_LABEL,
-            ServiceTranslator.HEADLESS_LABEL);
+    private static final List<String> SERVICE_LABELS = List.of(ProxyLabels.PROXY_NAME_LABEL,
+            ProxyLabels.HEADLESS_LABEL);
     private static final List<String> SERVICE_ANNOTATIONS = List.of(PolicyReader.BALANCE_ANNOTATION,
             PolicyReader.MAX_CONNECTIONS_ANNOTATION, PolicyReader.METRICS_ANNOTATION);
-    private static final List<String> SLICE_LABELS = List.of(SliceEndpoints.SERVICE_NAME_LABEL);
+    private static final List<String> SLICE_LABELS = List.of(SliceEndpoints.SERVICE_NAME_LABEL,
+            ProxyLabels.PROXY_NAME_LABEL, ProxyLabels.HEADLESS_LABEL);
     private static final List<String> SLICE_ANNOTATIONS = List.of(TRIGGER_TIME_ANNOTATION);
     /** Indexed by ready, serving, terminating, each 0 for unset, 1 for true, 2 for false. */
     private static final EndpointConditions[] CONDITIONS = allConditions();
