@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param healthCheckNodePort the health-check node port, or 0 for none
  * @param balance             how an endpoint is picked
  * @param maxConnections      concurrent connections allowed to this service port, 0 for no limit
+ * @param sourceIp            the source address of backend connections, or {@link SourceIp#DEFAULT}
+ * @param proxyProtocol       the PROXY protocol header sent to backends, or {@link ProxyProtocol#NONE}
  */
 public record ServicePolicy(
         boolean internalLocal,
@@ -21,15 +23,26 @@ public record ServicePolicy(
         List<Cidr> sourceRanges,
         int healthCheckNodePort,
         Balance balance,
-        int maxConnections) {
+        int maxConnections,
+        SourceIp sourceIp,
+        ProxyProtocol proxyProtocol) {
 
     /** Cluster-wide traffic, no affinity, no source ranges, round robin, no limit. */
     public static final ServicePolicy DEFAULT =
             new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
 
+    /** A policy with the proxy's default source address and no PROXY protocol header. */
+    public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
+            int healthCheckNodePort, Balance balance, int maxConnections) {
+        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections,
+                SourceIp.DEFAULT, ProxyProtocol.NONE);
+    }
+
     public ServicePolicy {
         sourceRanges = List.copyOf(sourceRanges);
         Objects.requireNonNull(balance, "balance");
+        Objects.requireNonNull(sourceIp, "sourceIp");
+        Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         if (healthCheckNodePort != 0) {
             Ports.check("healthCheckNodePort", healthCheckNodePort);
         }

@@ -21,6 +21,9 @@ import dev.sluice.proxy.observe.HealthCheckNodePorts;
 import dev.sluice.proxy.observe.HealthServer;
 import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
+import dev.sluice.proxy.tproxy.Nft;
+import dev.sluice.proxy.tproxy.Transparency;
+import dev.sluice.proxy.tproxy.TransparentRules;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
@@ -71,6 +74,11 @@ final class ProxyProcess implements AutoCloseable {
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
+        Transparency transparency = Transparency.parse(flags.capture, flags.sourceIp);
+        if (transparency.needsKernelRules() && !transport.name().equals("epoll")) {
+            throw new IllegalArgumentException(transparency.describe() + ": needs the epoll transport (transport: "
+                    + transport.name() + ")");
+        }
 
         AdminEventLoop admin = new AdminEventLoop();
         closers.push(admin);
@@ -102,9 +110,18 @@ final class ProxyProcess implements AutoCloseable {
             publisher.addListener(addresses);
             clusterIp = addresses;
         }
-        listeners = new ListenerSet(transport, options, metrics.registry());
+        listeners = new ListenerSet(transport, options, metrics.registry(), transparency);
         closers.push(listeners);
         publisher.addListener(listeners);
+        if (transparency.needsKernelRules()) {
+            int[] ports = listeners.capturePorts();
+            TransparentRules rules = TransparentRules.start(transparency, ports == null ? 0 : ports[0],
+                    ports == null ? 0 : ports[1], family -> options.nodePortAddresses().resolve(family), Nft.system(),
+                    IpCommand.system(), metrics.registry());
+            closers.push(rules);
+            // After the listener set: a destination is known to it before nftables diverts packets there.
+            publisher.addListener(rules);
+        }
         HealthCheckNodePorts healthCheckNodePorts =
                 new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
         closers.push(healthCheckNodePorts);

@@ -1,10 +1,12 @@
 package dev.sluice.proxy.listen;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.discovery.model.SourceIp;
 import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
 import dev.sluice.proxy.balance.BackendState;
@@ -15,6 +17,8 @@ import dev.sluice.proxy.forward.ServiceSlot;
 import dev.sluice.proxy.forward.TcpForwarder;
 import dev.sluice.proxy.forward.UdpForwarder;
 import dev.sluice.proxy.net.Transport;
+import dev.sluice.proxy.tproxy.CaptureScope;
+import dev.sluice.proxy.tproxy.Transparency;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
@@ -72,6 +76,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final EventLoopGroup group;
     private final ScheduledExecutorService maintenance;
     private final Counter bindFailureCount;
+    /** The transparent listeners of {@code --capture tproxy}; null with bound listeners only. */
+    private final CapturedFrontends captured;
 
     // Guarded by this.
     private final Map<ServicePortKey, ServiceSlot> slots = new HashMap<>();
@@ -90,10 +96,23 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * maintenance thread; listens on nothing until the first {@link #onTable}.
      */
     public ListenerSet(Transport transport, ProxyOptions options, MeterRegistry registry) {
+        this(transport, options, registry, Transparency.OFF);
+    }
+
+    /**
+     * As {@link #ListenerSet(Transport, ProxyOptions, MeterRegistry)}, with the choices of
+     * {@code --capture} and {@code --source-ip}. With {@code tproxy} capture the two transparent
+     * listeners are open when this returns ({@link #capturePorts()}), and captured frontends
+     * ({@link CaptureScope}) get no socket of their own.
+     *
+     * @throws IllegalStateException when the transparent listeners cannot be opened
+     */
+    public ListenerSet(Transport transport, ProxyOptions options, MeterRegistry registry, Transparency transparency) {
         this.transport = transport;
         this.options = options;
         this.registry = registry;
-        this.settings = options.forwardSettings(transport);
+        this.settings = options.forwardSettings(transport)
+                .withSource(transparency.clientSource(), transparency.needsKernelRules());
         this.ejection = options.ejection();
         this.gate = new ConnectionGate(options.maxConnections());
         this.bindFailureCount = Counter.builder("sluice.listeners.bind.failures")
@@ -106,6 +125,21 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             return thread;
         });
         maintenance.scheduleWithFixedDelay(this::maintain, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        CapturedFrontends capture = null;
+        if (transparency.tproxyCapture()) {
+            try {
+                capture = CapturedFrontends.open(settings, gate, registry, group, transport);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+        this.captured = capture;
+    }
+
+    /** The ports of the transparent TCP and UDP listeners on 127.0.0.1 ({@code --capture tproxy}), else null. */
+    public int[] capturePorts() {
+        return captured == null ? null : new int[] {captured.tcpPort(), captured.udpPort()};
     }
 
     @Override
@@ -142,6 +176,14 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         } else {
             retired = slot.update(entry);
         }
+        if (entry.policy().sourceIp() == SourceIp.CLIENT && !settings.returnRouting()) {
+            log.warn("[{}] sourceIp: client needs --source-ip client or --capture tproxy (the return routing); "
+                    + "backend connections come from the node", key.serviceName());
+        }
+        if (captured != null && CaptureScope.captured(key)) {
+            capture(slots.get(key), entry, nodeAddresses, retired);
+            return;
+        }
         Map<Listener.Address, Frontend> next = addresses(entry, nodeAddresses);
         Map<Listener.Address, Frontend> previous = wanted.put(key, next);
         if (previous != null) {
@@ -173,7 +215,26 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
     }
 
+    /** A captured service port: its destinations point at its slot; no socket is bound. */
+    private void capture(ServiceSlot slot, ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
+            List<BackendState> retired) {
+        ServicePortKey key = entry.key();
+        Map<InetSocketAddress, Frontend> destinations = CaptureScope.destinations(entry,
+                family -> nodeAddresses.computeIfAbsent(family, f -> options.nodePortAddresses().resolve(f)));
+        captured.put(slot, key.protocol(), destinations).forEach((address, owner) -> {
+            bindFailureCount.increment();
+            log.warn("[{}] cannot capture {} {}: conflict with {}", key.serviceName(), key.protocol(),
+                    Addresses.format(address), owner);
+        });
+        if (!retired.isEmpty()) {
+            log.info("[{}] endpoints removed from {}: {}", key.serviceName(), key, retired);
+        }
+    }
+
     private void remove(ServicePortKey key, List<ChannelFuture> closing) {
+        if (captured != null) {
+            captured.removeAll(key);
+        }
         ServiceSlot slot = slots.remove(key);
         Map<Listener.Address, Frontend> previous = wanted.remove(key);
         if (previous != null) {
@@ -338,6 +399,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             return;
         }
         accepting = false;
+        if (captured != null) {
+            captured.close();
+        }
         List<ChannelFuture> closing = new ArrayList<>();
         for (Listener listener : listeners.values()) {
             closing.add(listener.channel().close());
@@ -394,6 +458,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             all.addAll(listener.connections);
         }
         orphans.forEach(all::addAll);
+        if (captured != null) {
+            captured.connections(all);
+        }
         return all;
     }
 }
