@@ -92,10 +92,13 @@ final class CapturedFrontends implements AutoCloseable {
         this.tcpListener = tcp.channel();
         this.udpListener = udp.channel();
         for (ChannelFuture bound : List.of(tcp, udp)) {
-            if (!bound.awaitUninterruptibly().isSuccess()) {
+            // Netty only logs an option the kernel refused: without privilege the socket is plain.
+            if (!bound.awaitUninterruptibly().isSuccess()
+                    || !Boolean.TRUE.equals(bound.channel().config().getOption(EpollChannelOption.IP_TRANSPARENT))) {
                 close();
                 throw new IllegalStateException("--capture tproxy: cannot open the transparent listener "
-                        + bound.channel() + ": " + bound.cause() + " (expected: CAP_NET_ADMIN for IP_TRANSPARENT)",
+                        + bound.channel() + ": " + (bound.cause() == null ? "IP_TRANSPARENT refused" : bound.cause())
+                        + " (expected: CAP_NET_ADMIN for IP_TRANSPARENT)",
                         bound.cause());
             }
         }
