@@ -7,6 +7,7 @@ import static dev.sluice.discovery.translate.K8s.slicePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.discovery.model.Balance;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.SessionAffinity;
@@ -103,7 +104,15 @@ class PolicyTest {
                         p -> p.balance() == Balance.ROUND_ROBIN),
                 new Case("max-connections annotation",
                         s -> annotate(s, PolicyReader.MAX_CONNECTIONS_ANNOTATION, "250"), BOTH, null,
-                        p -> p.maxConnections() == 250));
+                        p -> p.maxConnections() == 250),
+                new Case("proxy-protocol annotation v1",
+                        s -> annotate(s, PolicyReader.PROXY_PROTOCOL_ANNOTATION, "v1"), BOTH, null,
+                        p -> p.proxyProtocol() == ProxyProtocol.V1),
+                new Case("proxy-protocol annotation v2",
+                        s -> annotate(s, PolicyReader.PROXY_PROTOCOL_ANNOTATION, "v2"), BOTH, null,
+                        p -> p.proxyProtocol() == ProxyProtocol.V2),
+                new Case("no proxy-protocol annotation: no header",
+                        s -> { }, BOTH, null, p -> p.proxyProtocol() == ProxyProtocol.NONE));
     }
 
     @ParameterizedTest(name = "{0}")

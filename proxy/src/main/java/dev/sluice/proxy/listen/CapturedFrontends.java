@@ -15,12 +15,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
@@ -92,14 +94,10 @@ final class CapturedFrontends implements AutoCloseable {
         this.tcpListener = tcp.channel();
         this.udpListener = udp.channel();
         for (ChannelFuture bound : List.of(tcp, udp)) {
-            // Netty only logs an option the kernel refused: without privilege the socket is plain.
-            if (!bound.awaitUninterruptibly().isSuccess()
-                    || !Boolean.TRUE.equals(bound.channel().config().getOption(EpollChannelOption.IP_TRANSPARENT))) {
+            if (!bound.awaitUninterruptibly().isSuccess()) {
                 close();
-                throw new IllegalStateException("--capture tproxy: cannot open the transparent listener "
-                        + bound.channel() + ": " + (bound.cause() == null ? "IP_TRANSPARENT refused" : bound.cause())
-                        + " (expected: CAP_NET_ADMIN for IP_TRANSPARENT)",
-                        bound.cause());
+                throw new IllegalStateException("--capture tproxy: cannot open the transparent listener on "
+                        + LOOPBACK.getHostAddress() + ": " + bound.cause(), bound.cause());
             }
         }
     }
@@ -111,7 +109,21 @@ final class CapturedFrontends implements AutoCloseable {
             throw new IllegalStateException("--capture tproxy: needs the epoll transport (transport: " + transport.name()
                     + "), the one whose sockets take IP_TRANSPARENT and IP_RECVORIGDSTADDR");
         }
+        requireTransparency();
         return new CapturedFrontends(settings, gate, registry, group, transport);
+    }
+
+    /** Netty only logs an option the kernel refused at bind: ask once on a probe socket, and fail loudly. */
+    private static void requireTransparency() {
+        EpollSocketChannel probe = new EpollSocketChannel();
+        try {
+            probe.config().setOption(EpollChannelOption.IP_TRANSPARENT, true);
+        } catch (ChannelException e) {
+            throw new IllegalStateException("--capture tproxy: the kernel refused IP_TRANSPARENT: " + e.getMessage()
+                    + " (expected: CAP_NET_ADMIN)", e);
+        } finally {
+            probe.unsafe().closeForcibly();
+        }
     }
 
     int tcpPort() {

@@ -58,7 +58,7 @@ class RuntimeImageTest {
     static Set<String> runtimePackages(String dockerfile) {
         String runtime = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
         Set<String> packages = new TreeSet<>();
-        Matcher install = Pattern.compile("apt-get install((?:[^\\n&]|\\\\\\n)*)").matcher(runtime);
+        Matcher install = Pattern.compile("apt-get install((?:\\\\\\n|[^\\n&])*)").matcher(runtime);
         while (install.find()) {
             for (String word : install.group(1).replace("\\\n", " ").trim().split("\\s+")) {
                 if (!word.startsWith("-")) {
