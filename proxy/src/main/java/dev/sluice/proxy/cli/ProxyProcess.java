@@ -21,6 +21,7 @@ import dev.sluice.proxy.observe.HealthCheckNodePorts;
 import dev.sluice.proxy.observe.HealthServer;
 import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
+import dev.sluice.proxy.tproxy.CaptureScope;
 import dev.sluice.proxy.tproxy.Nft;
 import dev.sluice.proxy.tproxy.Transparency;
 import dev.sluice.proxy.tproxy.TransparentRules;
@@ -103,7 +104,9 @@ final class ProxyProcess implements AutoCloseable {
             if (flags.strictArp) {
                 StrictArp.apply(Path.of("/proc/sys"));
             }
-            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system());
+            // Captured frontends need no address: nftables diverts their packets whatever the interface.
+            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system(),
+                    key -> !transparency.tproxyCapture() || !CaptureScope.captured(key));
             addresses.start();
             closers.push(addresses);
             // Registered before the listeners: an address must exist before a listener binds it.
