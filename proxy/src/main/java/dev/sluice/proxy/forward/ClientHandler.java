@@ -115,8 +115,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         dialling = target;
         ChannelFuture future;
         try {
-            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address(), source,
-                    proxyProtocol);
+            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address(),
+                    SourceChoice.forBackend(source, target.address().getAddress()), proxyProtocol);
         } catch (ChannelException e) {
             backend = null;
             connectFailed(System.nanoTime(), e);

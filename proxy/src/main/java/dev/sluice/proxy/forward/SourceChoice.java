@@ -33,4 +33,13 @@ final class SourceChoice {
         }
         return client;
     }
+
+    /**
+     * The source for a connection to one backend: a pod that reaches itself through its Service
+     * (hairpin) would answer itself directly rather than through this node, so that connection
+     * comes from the node's address, as kube-proxy masquerades hairpin traffic.
+     */
+    static InetAddress forBackend(InetAddress source, InetAddress backend) {
+        return source != null && source.equals(backend) ? null : source;
+    }
 }

@@ -97,7 +97,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
         // A datagram socket connects without a handshake: the pick is final.
         BackendState backend = dial.connected(now);
         UdpFlow flow = new UdpFlow(this, sender, backend, forwarder.settings.udpFlowTimeout());
-        InetAddress source = forwarder.backendSource(sender.getAddress(), policy);
+        InetAddress source = SourceChoice.forBackend(forwarder.backendSource(sender.getAddress(), policy),
+                backend.address().getAddress());
         flow.open(forwarder.connectFlow(listener.eventLoop(), flow, backend.address(), source));
         if (service != null) {
             flow.replyFrom(forwarder.connectReply(listener.eventLoop(), new FlowClientSide(flow), service, sender).channel());

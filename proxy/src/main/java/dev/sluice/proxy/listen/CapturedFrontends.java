@@ -65,6 +65,8 @@ final class CapturedFrontends implements AutoCloseable {
     private final Channel udpListener;
     private final Map<InetSocketAddress, Route> tcpRoutes = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, Route> udpRoutes = new ConcurrentHashMap<>();
+    /** Each service port's destinations, so a change touches only its own. Guarded by the listener set's monitor. */
+    private final Map<ServicePortKey, Map<InetSocketAddress, Route>> byKey = new HashMap<>();
 
     private CapturedFrontends(ForwardSettings settings, ConnectionGate gate, MeterRegistry registry,
             EventLoopGroup group, Transport transport) {
@@ -173,12 +175,15 @@ final class CapturedFrontends implements AutoCloseable {
     Map<InetSocketAddress, ServicePortKey> put(ServiceSlot slot, Protocol protocol, Map<InetSocketAddress, Frontend> wanted) {
         Map<InetSocketAddress, Route> routes = protocol == Protocol.TCP ? tcpRoutes : udpRoutes;
         ServicePortKey key = slot.key();
-        Map<InetSocketAddress, ServicePortKey> conflicts = new HashMap<>();
-        routes.forEach((address, route) -> {
-            if (route.key().equals(key) && !route.frontend().equals(wanted.get(address))) {
-                remove(routes, address, route);
+        Map<InetSocketAddress, Route> own = byKey.computeIfAbsent(key, k -> new HashMap<>());
+        own.entrySet().removeIf(held -> {
+            boolean gone = !held.getValue().frontend().equals(wanted.get(held.getKey()));
+            if (gone) {
+                remove(routes, held.getKey(), held.getValue());
             }
+            return gone;
         });
+        Map<InetSocketAddress, ServicePortKey> conflicts = new HashMap<>();
         for (Map.Entry<InetSocketAddress, Frontend> want : wanted.entrySet()) {
             Route current = routes.get(want.getKey());
             if (current != null && !current.key().equals(key)) {
@@ -188,8 +193,13 @@ final class CapturedFrontends implements AutoCloseable {
                     udpListener.eventLoop().execute(current.udp()::dropStaleFlows);
                 }
             } else {
-                routes.put(want.getKey(), route(slot, protocol, want.getValue(), want.getKey()));
+                Route route = route(slot, protocol, want.getValue(), want.getKey());
+                routes.put(want.getKey(), route);
+                own.put(want.getKey(), route);
             }
+        }
+        if (own.isEmpty()) {
+            byKey.remove(key);
         }
         return conflicts;
     }
@@ -206,13 +216,17 @@ final class CapturedFrontends implements AutoCloseable {
 
     /** Drops every destination of a service port; its established connections run on. */
     void removeAll(ServicePortKey key) {
-        for (Map<InetSocketAddress, Route> routes : List.of(tcpRoutes, udpRoutes)) {
-            routes.forEach((address, route) -> {
-                if (route.key().equals(key)) {
-                    remove(routes, address, route);
-                }
-            });
+        Map<InetSocketAddress, Route> own = byKey.remove(key);
+        if (own != null) {
+            Map<InetSocketAddress, Route> routes = key.protocol() == Protocol.TCP ? tcpRoutes : udpRoutes;
+            own.forEach((address, route) -> remove(routes, address, route));
         }
+    }
+
+    /** The open connections accepted for a service port's destinations, for a drain. */
+    List<ChannelGroup> connectionsOf(ServicePortKey key) {
+        Map<InetSocketAddress, Route> own = byKey.getOrDefault(key, Map.of());
+        return own.values().stream().map(Route::connections).toList();
     }
 
     private void remove(Map<InetSocketAddress, Route> routes, InetSocketAddress address, Route route) {
@@ -230,6 +244,11 @@ final class CapturedFrontends implements AutoCloseable {
     /** Every open connection accepted for a captured frontend. */
     void connections(List<Channel> into) {
         tcpRoutes.values().forEach(route -> into.addAll(route.connections()));
+    }
+
+    /** The connection groups of every captured TCP destination, for the shutdown to close. */
+    List<ChannelGroup> connectionGroups() {
+        return tcpRoutes.values().stream().map(Route::connections).toList();
     }
 
     /** Closes both listeners; established connections continue. */

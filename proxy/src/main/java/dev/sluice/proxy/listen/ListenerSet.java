@@ -228,6 +228,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         });
         if (!retired.isEmpty()) {
             log.info("[{}] endpoints removed from {}: {}", key.serviceName(), key, retired);
+            if (!options.drainTimeout().isZero() && key.protocol() == Protocol.TCP) {
+                List<ChannelGroup> drained = captured.connectionsOf(key);
+                maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
+                        options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
         }
     }
 
@@ -401,6 +406,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         accepting = false;
         if (captured != null) {
             captured.close();
+            // Their connections run on, like those of closed bound listeners, until close().
+            captured.connectionGroups().stream().filter(g -> !g.isEmpty()).forEach(orphans::add);
         }
         List<ChannelFuture> closing = new ArrayList<>();
         for (Listener listener : listeners.values()) {
