@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param healthCheckNodePort the health-check node port, or 0 for none
  * @param balance             how an endpoint is picked
  * @param maxConnections      concurrent connections allowed to this service port, 0 for no limit
+ * @param metrics             the user asked for this service's own metric series (annotation
+ *                            {@code sluice.dev/metrics: "true"}, standalone {@code metrics: true})
  * @param sourceIp            the source address of backend connections, or {@link SourceIp#DEFAULT}
  * @param proxyProtocol       the PROXY protocol header sent to backends, or {@link ProxyProtocol#NONE}
  */
@@ -24,6 +26,7 @@ public record ServicePolicy(
         int healthCheckNodePort,
         Balance balance,
         int maxConnections,
+        boolean metrics,
         SourceIp sourceIp,
         ProxyProtocol proxyProtocol) {
 
@@ -31,10 +34,16 @@ public record ServicePolicy(
     public static final ServicePolicy DEFAULT =
             new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
 
-    /** A policy with the proxy's default source address and no PROXY protocol header. */
+    /** A policy whose service did not ask for its own metric series, with the proxy's default source address and no PROXY protocol header. */
     public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
             int healthCheckNodePort, Balance balance, int maxConnections) {
-        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections,
+        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, false);
+    }
+
+    /** A policy with the proxy's default source address and no PROXY protocol header. */
+    public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
+            int healthCheckNodePort, Balance balance, int maxConnections, boolean metrics) {
+        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, metrics,
                 SourceIp.DEFAULT, ProxyProtocol.NONE);
     }
 

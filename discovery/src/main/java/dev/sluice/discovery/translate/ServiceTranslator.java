@@ -159,6 +159,7 @@ public final class ServiceTranslator {
         Map<String, String> annotations = service.getMetadata().getAnnotations();
         Balance balance = PolicyReader.balance(annotations, node.defaultBalance(), skips);
         int maxConnections = PolicyReader.maxConnections(annotations, skips);
+        boolean metrics = PolicyReader.metrics(annotations, skips);
         ProxyProtocol proxyProtocol = PolicyReader.proxyProtocol(annotations, skips);
         SliceEndpoints endpoints = SliceEndpoints.read(namespace, name, slices, node.nodeName(), skips);
 
@@ -169,7 +170,7 @@ public final class ServiceTranslator {
             }
             SourceRanges familyRanges = ranges.get(family);
             ServicePolicy policy = new ServicePolicy(internalLocal, externalLocal, affinity, familyRanges.ranges(),
-                    healthCheckNodePort, balance, maxConnections, SourceIp.DEFAULT, proxyProtocol);
+                    healthCheckNodePort, balance, maxConnections, metrics, SourceIp.DEFAULT, proxyProtocol);
             for (PortSpec port : ports) {
                 int nodePort = nodePortType ? port.nodePort() : 0;
                 TreeSet<Frontend> frontends = new TreeSet<>();

@@ -21,6 +21,8 @@ import dev.sluice.proxy.observe.HealthCheckNodePorts;
 import dev.sluice.proxy.observe.HealthServer;
 import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
+import dev.sluice.proxy.observe.ServiceSeries;
+import dev.sluice.proxy.observe.ServiceSeriesRule;
 import dev.sluice.proxy.tproxy.CaptureScope;
 import dev.sluice.proxy.tproxy.Nft;
 import dev.sluice.proxy.tproxy.Transparency;
@@ -71,6 +73,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void startAll(ProxyFlags flags, ServeMode mode) throws Exception {
+        log.info(MemoryBudget.current().describe());
         ProxyOptions options = Flags.proxyOptions(flags);
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
@@ -80,6 +83,7 @@ final class ProxyProcess implements AutoCloseable {
             throw new IllegalArgumentException(transparency.describe() + ": needs the epoll transport (transport: "
                     + transport.name() + ")");
         }
+        ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
         AdminEventLoop admin = new AdminEventLoop();
         closers.push(admin);
@@ -95,7 +99,7 @@ final class ProxyProcess implements AutoCloseable {
         if (!flags.metricsBindAddress.isEmpty()) {
             MetricsServer server = new MetricsServer(admin,
                     BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
+                    metrics, page -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp, page));
             metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
             closers.push(server);
         }
@@ -115,6 +119,7 @@ final class ProxyProcess implements AutoCloseable {
         }
         listeners = new ListenerSet(transport, options, metrics.registry(), transparency);
         closers.push(listeners);
+        metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         publisher.addListener(listeners);
         if (transparency.needsKernelRules()) {
             int[] ports = listeners.capturePorts();
@@ -145,7 +150,7 @@ final class ProxyProcess implements AutoCloseable {
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();
         if (failures > 0) {
-            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying as tables change", failures);
+            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying every few seconds", failures);
         }
     }
 

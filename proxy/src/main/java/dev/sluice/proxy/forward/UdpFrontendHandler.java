@@ -27,7 +27,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
     private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
 
     private final UdpForwarder forwarder;
-    private final ServiceMeters meters;
+    private final ServiceCounters counters;
     /** Confined to the listener's event loop, like every flow in it. */
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     private Channel listener;
@@ -40,7 +40,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
 
     UdpFrontendHandler(UdpForwarder forwarder, Channel sharedListener, InetSocketAddress service) {
         this.forwarder = forwarder;
-        this.meters = forwarder.slot.meters();
+        this.counters = forwarder.slot.counters();
         this.listener = sharedListener;
         this.service = service;
     }
@@ -74,7 +74,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
                 return;
             }
         }
-        meters.bytesToBackend.increment(packet.content().readableBytes());
+        counters.add(ServiceCounters.BYTES_TO_BACKEND, packet.content().readableBytes());
         flow.send(packet.content());
     }
 
@@ -82,13 +82,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
         Routes routes = forwarder.slot.routes();
         ServicePolicy policy = routes.entry().policy();
         if (forwarder.filtersSources() && !policy.admits(sender.getAddress())) {
-            meters.refused(Refusal.SOURCE_RANGE).increment();
+            counters.refuse(Refusal.SOURCE_RANGE);
             return null;
         }
         Pool pool = routes.poolFor(forwarder.type);
         if (pool.isEmpty()) {
-            meters.refused(routes.onlyRemoteEndpoints(forwarder.type)
-                    ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS).increment();
+            counters.refuse(routes.onlyRemoteEndpoints(forwarder.type)
+                    ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS);
             return null;
         }
         long now = System.nanoTime();
@@ -105,13 +105,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
         }
         flows.put(sender, flow);
         forwarder.slot.udpFlowCount().incrementAndGet();
-        meters.accepted.increment();
+        counters.increment(ServiceCounters.ACCEPTED);
         return flow;
     }
 
     /** A client datagram that reached a flow's reply socket rather than the listener. */
     void fromClient(UdpFlow flow, ByteBuf content) {
-        meters.bytesToBackend.increment(content.readableBytes());
+        counters.add(ServiceCounters.BYTES_TO_BACKEND, content.readableBytes());
         flow.send(content);
     }
 
@@ -125,7 +125,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
 
     /** A flow's backend is not reachable (ICMP port unreachable): count it; the flow closes. */
     void flowFailed(UdpFlow flow, Throwable cause) {
-        meters.connectFailures.increment();
+        counters.increment(ServiceCounters.CONNECT_FAILURES);
         log.debug("{} UDP flow {} -> {} failed: {}", forwarder.slot.logPrefix(), flow.client(), flow.backend(),
                 cause.toString());
     }
@@ -136,7 +136,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
             content.release();
             return;
         }
-        meters.bytesToClient.increment(content.readableBytes());
+        counters.add(ServiceCounters.BYTES_TO_CLIENT, content.readableBytes());
         Channel replies = flow.replyChannel();
         if (replies != null) {
             if (replies.isActive()) {

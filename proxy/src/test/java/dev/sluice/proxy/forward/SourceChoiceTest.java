@@ -35,7 +35,7 @@ class SourceChoiceTest {
     }
 
     private static ServicePolicy policy(boolean externalLocal, SourceIp sourceIp) {
-        return new ServicePolicy(false, externalLocal, null, List.of(), 0, Balance.ROUND_ROBIN, 0, sourceIp,
+        return new ServicePolicy(false, externalLocal, null, List.of(), 0, Balance.ROUND_ROBIN, 0, false, sourceIp,
                 ProxyProtocol.NONE);
     }
 

@@ -113,7 +113,7 @@ class ProxyProtocolTest {
     }
 
     private static ServicePolicy policy(ProxyProtocol version) {
-        return new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0, SourceIp.DEFAULT, version);
+        return new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0, false, SourceIp.DEFAULT, version);
     }
 
     private static void checkHeader(ProxyProtocol version, HAProxyProtocolVersion expected) throws Exception {
