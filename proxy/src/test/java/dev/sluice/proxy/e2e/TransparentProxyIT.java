@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace with real nftables: Services are reached without any socket or interface address of
  * their own, and backends see the client's address. Needs root and the {@code nft} program;
  * skipped, with the reason, without. The last test kills Sluice, restarts it with
- * {@code --source-ip node}, and checks what stays in the kernel.
+ * {@code --source-ip node}, and checks what stays in the kernel; the last runs bound listeners
+ * with {@code --source-ip client}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TransparentProxyIT {
@@ -79,17 +80,20 @@ class TransparentProxyIT {
     }
 
     private static ChildProcess startSluice(String sourceIp, String logName) throws IOException {
+        return startSluice(List.of("--capture", "tproxy", "--source-ip", sourceIp), logName);
+    }
+
+    private static ChildProcess startSluice(List<String> transparency, String logName) throws IOException {
         Path kubeconfig = cluster.writeKubeconfig(work);
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", topology.node().name(), java(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
                 "run",
                 "--kubeconfig", kubeconfig.toString(),
                 "--hostname-override", Cluster.NODE,
-                "--capture", "tproxy",
-                "--source-ip", sourceIp,
                 "--nodeport-addresses", NODE_IP + "/32",
                 "--healthz-bind-address", NODE_IP + ":10256",
                 "--metrics-bind-address", "127.0.0.1:10249"));
+        command.addAll(transparency);
         return ChildProcess.start("sluice", command, work.resolve(logName), true);
     }
 
@@ -239,6 +243,26 @@ class TransparentProxyIT {
         assertThat(rules).doesNotContain("lookup 5100").contains("lookup 5200");
         assertThat(node.ip("route", "show", "table", "5100")).isEmpty();
         assertThat(node.ip("route", "show", "table", "5200")).contains("198.18.250.0/24");
+    }
+
+    @Test
+    @Order(8)
+    void boundListenersWithTheClientsSourceKeepThePodsAddressForTcpAndUdp() throws Exception {
+        NetworkNamespace node = topology.node();
+        sluice = startSluice(List.of("--capture", "bind", "--source-ip", "client", "--cluster-ip-interface", "sluice0"),
+                "sluice-bind.log");
+        awaitServing(POD_IP, "198.18.100.10", 80);
+
+        assertThat(ask("GET " + POD_IP + " 198.18.100.10 80")).matches("OK be-[123] " + Pattern.quote(POD_IP));
+        awaitSluice().pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+                assertThat(ask("UDP " + POD_IP + " 198.18.100.15 53 bound"))
+                        .matches("OK be-[123] " + Pattern.quote(POD_IP) + " bound from 198\\.18\\.100\\.15:53"));
+        assertThat(node.exec("nft", "list", "table", "inet", "sluice")).doesNotContain("frontends4");
+
+        sluice.close();
+        assertThat(node.exec("nft", "list", "tables")).doesNotContain("sluice");
+        assertThat(node.ip("rule", "show")).doesNotContain("lookup 5100");
+        assertThat(node.ip("-o", "addr", "show")).doesNotContain("198.18.100.");
     }
 
     private static void allowOnlyThePodAtTheBackends() {
