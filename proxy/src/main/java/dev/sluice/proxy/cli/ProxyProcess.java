@@ -122,9 +122,9 @@ final class ProxyProcess implements AutoCloseable {
         metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         publisher.addListener(listeners);
         if (transparency.needsKernelRules()) {
-            int[] ports = listeners.capturePorts();
-            TransparentRules rules = TransparentRules.start(transparency, ports == null ? 0 : ports[0],
-                    ports == null ? 0 : ports[1], family -> options.nodePortAddresses().resolve(family), Nft.system(),
+            ListenerSet.CapturePorts ports = listeners.capturePorts();
+            TransparentRules rules = TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
+                    ports == null ? 0 : ports.udp(), family -> options.nodePortAddresses().resolve(family), Nft.system(),
                     IpCommand.system(), metrics.registry());
             closers.push(rules);
             // After the listener set: a destination is known to it before nftables diverts packets there.

@@ -33,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,13 +54,14 @@ final class CapturedFrontends implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CapturedFrontends.class);
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-    /** One captured destination: its service port, frontend, and forwarder. */
+    /** One captured destination: its service port, frontend, and forwarder; TCP ones also the port's connection group. */
     private record Route(ServicePortKey key, Frontend frontend, TcpForwarder tcp, CapturedDatagrams udp,
             ChannelGroup connections) {
     }
 
     private final ForwardSettings settings;
     private final ConnectionGate gate;
+    private final MeterRegistry registry;
     private final Counter unmatched;
     private final Channel tcpListener;
     private final Channel udpListener;
@@ -72,6 +74,7 @@ final class CapturedFrontends implements AutoCloseable {
             EventLoopGroup group, Transport transport) {
         this.settings = settings;
         this.gate = gate;
+        this.registry = registry;
         this.unmatched = Counter.builder("sluice.capture.unmatched")
                 .description("Connections and datagrams diverted to Sluice for no known frontend (reset or dropped)")
                 .register(registry);
@@ -193,7 +196,7 @@ final class CapturedFrontends implements AutoCloseable {
                     udpListener.eventLoop().execute(current.udp()::dropStaleFlows);
                 }
             } else {
-                Route route = route(slot, protocol, want.getValue(), want.getKey());
+                Route route = route(slot, protocol, want.getValue(), want.getKey(), own);
                 routes.put(want.getKey(), route);
                 own.put(want.getKey(), route);
             }
@@ -204,14 +207,30 @@ final class CapturedFrontends implements AutoCloseable {
         return conflicts;
     }
 
-    private Route route(ServiceSlot slot, Protocol protocol, Frontend frontend, InetSocketAddress address) {
-        ChannelGroup connections = new DefaultChannelGroup(slot.key() + " " + address, ImmediateEventExecutor.INSTANCE);
-        if (protocol == Protocol.TCP) {
-            return new Route(slot.key(), frontend, new TcpForwarder(slot, frontend.type(), settings, gate, connections),
-                    null, connections);
+    /**
+     * A new destination of a service port. TCP destinations of one port share its connection
+     * group, and those of one frontend type (a NodePort's node addresses) their forwarder: the
+     * per-destination cost is then the route and its map entries. A UDP destination keeps its
+     * own flows, since replies leave from its address.
+     */
+    private Route route(ServiceSlot slot, Protocol protocol, Frontend frontend, InetSocketAddress address,
+            Map<InetSocketAddress, Route> siblings) {
+        if (protocol == Protocol.UDP) {
+            CapturedDatagrams flows = new UdpForwarder(slot, frontend.type(), settings).captured(udpListener, address);
+            return new Route(slot.key(), frontend, null, flows, null);
         }
-        CapturedDatagrams flows = new UdpForwarder(slot, frontend.type(), settings).captured(udpListener, address);
-        return new Route(slot.key(), frontend, null, flows, connections);
+        ChannelGroup connections = null;
+        for (Route sibling : siblings.values()) {
+            connections = sibling.connections();
+            if (sibling.frontend().type() == frontend.type()) {
+                return new Route(slot.key(), frontend, sibling.tcp(), null, connections);
+            }
+        }
+        if (connections == null) {
+            connections = new DefaultChannelGroup(slot.key().toString(), ImmediateEventExecutor.INSTANCE);
+        }
+        return new Route(slot.key(), frontend, new TcpForwarder(slot, frontend.type(), settings, gate, connections),
+                null, connections);
     }
 
     /** Drops every destination of a service port; its established connections run on. */
@@ -226,7 +245,7 @@ final class CapturedFrontends implements AutoCloseable {
     /** The open connections accepted for a service port's destinations, for a drain. */
     List<ChannelGroup> connectionsOf(ServicePortKey key) {
         Map<InetSocketAddress, Route> own = byKey.getOrDefault(key, Map.of());
-        return own.values().stream().map(Route::connections).toList();
+        return own.values().stream().map(Route::connections).filter(Objects::nonNull).distinct().toList();
     }
 
     private void remove(Map<InetSocketAddress, Route> routes, InetSocketAddress address, Route route) {
@@ -243,17 +262,18 @@ final class CapturedFrontends implements AutoCloseable {
 
     /** Every open connection accepted for a captured frontend. */
     void connections(List<Channel> into) {
-        tcpRoutes.values().forEach(route -> into.addAll(route.connections()));
+        connectionGroups().forEach(into::addAll);
     }
 
     /** The connection groups of every captured TCP destination, for the shutdown to close. */
     List<ChannelGroup> connectionGroups() {
-        return tcpRoutes.values().stream().map(Route::connections).toList();
+        return tcpRoutes.values().stream().map(Route::connections).distinct().toList();
     }
 
-    /** Closes both listeners; established connections continue. */
+    /** Closes both listeners and removes the counter; established connections continue. */
     @Override
     public void close() {
+        registry.remove(unmatched);
         for (Channel channel : new Channel[] {tcpListener, udpListener}) {
             if (channel != null) {
                 channel.close().awaitUninterruptibly();

@@ -146,8 +146,12 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     }
 
     /** The ports of the transparent TCP and UDP listeners on 127.0.0.1 ({@code --capture tproxy}), else null. */
-    public int[] capturePorts() {
-        return captured == null ? null : new int[] {captured.tcpPort(), captured.udpPort()};
+    public CapturePorts capturePorts() {
+        return captured == null ? null : new CapturePorts(captured.tcpPort(), captured.udpPort());
+    }
+
+    /** Where nftables diverts captured TCP and UDP frontends: ports of 127.0.0.1. */
+    public record CapturePorts(int tcp, int udp) {
     }
 
     @Override
