@@ -4,9 +4,11 @@ import static dev.sluice.proxy.listen.Proxy.freePort;
 import static dev.sluice.proxy.listen.Proxy.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.discovery.file.StaticConfig;
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.ProxyProtocol;
+import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.SourceIp;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,12 +32,15 @@ import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A service with a PROXY protocol version opens every backend connection with that header,
@@ -145,6 +150,30 @@ class ProxyProtocolTest {
     @Test
     void version2HeaderNamesTheClientAndTheFrontend() throws Exception {
         checkHeader(ProxyProtocol.V2, HAProxyProtocolVersion.V2);
+    }
+
+    /** Shows that the standalone key {@code proxyProtocol: v2} of a config file reaches the backend as a v2 header. */
+    @Test
+    void theStandaloneKeyTurnsTheHeaderOn(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        try (Proxy proxy = new Proxy(ProxyOptions.DEFAULT); HeaderBackend backend = new HeaderBackend()) {
+            Path file = Files.writeString(dir.resolve("sluice.yaml"), """
+                    services:
+                      - name: pp
+                        listen: "127.0.0.1:%d"
+                        backends: ["127.0.0.1:%d"]
+                        proxyProtocol: v2
+                    """.formatted(port, backend.backend().address().getPort()));
+            proxy.publish(StaticConfig.load(file).services().toArray(ServiceEntry[]::new));
+            try (Client client = Client.connect(port)) {
+                client.write("hello\n");
+                assertThat(client.readLine()).isEqualTo("header");
+                HAProxyMessage header = backend.headers.poll(5, TimeUnit.SECONDS);
+                assertThat(header).isNotNull();
+                assertThat(header.protocolVersion()).isEqualTo(HAProxyProtocolVersion.V2);
+                assertThat(header.sourcePort()).isEqualTo(client.socket.getLocalPort());
+            }
+        }
     }
 
     /** Shows that a service without the option sends the client's bytes and nothing before them. */
