@@ -195,9 +195,17 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             log.warn("[{}] sourceIp: client needs --source-ip client or --capture tproxy (the return routing); "
                     + "backend connections come from the node", key.serviceName());
         }
-        if (captured != null && CaptureScope.captured(key)) {
+        if (captured != null && CaptureScope.captured(entry)) {
+            // Bound listeners the key had before it was captured (a wildcard listen address edited away) go.
+            Map<Listener.Address, Frontend> bound = wanted.remove(key);
+            if (bound != null) {
+                bound.forEach((address, frontend) -> release(key, frontend, address, closing));
+            }
             capture(slots.get(key), entry, nodeAddresses, retired);
             return;
+        }
+        if (captured != null) {
+            captured.removeAll(key);
         }
         Map<Listener.Address, Frontend> next = addresses(entry, nodeAddresses);
         Map<Listener.Address, Frontend> previous = wanted.put(key, next);

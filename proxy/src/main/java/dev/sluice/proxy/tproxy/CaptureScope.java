@@ -17,14 +17,29 @@ import java.util.function.Function;
  *
  * <p>IPv4 TCP and UDP service ports are captured. IPv6 ones keep their bound listeners: IPv6
  * transparency ({@code IPV6_TRANSPARENT}) is not verified on the machines Sluice is tested on.
+ * So does a standalone service that listens on a wildcard address ({@code *:port}), which no
+ * packet carries as its destination.
  */
 public final class CaptureScope {
     private CaptureScope() {
     }
 
-    /** Whether the frontends of this service port are diverted in {@code tproxy} capture. */
+    /** Whether the frontends of a service port of this key's family may be diverted in {@code tproxy} capture. */
     public static boolean captured(ServicePortKey key) {
         return key.family() == IpFamily.IPv4;
+    }
+
+    /** Whether this entry's frontends are diverted in {@code tproxy} capture. */
+    public static boolean captured(ServiceEntry entry) {
+        if (!captured(entry.key())) {
+            return false;
+        }
+        for (Frontend frontend : entry.frontends()) {
+            if (frontend.address() != null && frontend.address().isAnyLocalAddress()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

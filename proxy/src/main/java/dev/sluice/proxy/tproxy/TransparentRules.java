@@ -207,11 +207,9 @@ public final class TransparentRules implements TableListener, AutoCloseable {
         }
         Map<IpFamily, List<InetAddress>> nodes = new HashMap<>();
         for (ServicePortKey key : change.changed()) {
-            if (!CaptureScope.captured(key)) {
-                continue;
-            }
             ServiceEntry entry = change.current().get(key);
-            Set<String> next = entry == null ? Set.of()
+            // An entry that is not captured (any longer) has no elements; one never captured, none to remove.
+            Set<String> next = entry == null || !CaptureScope.captured(entry) ? Set.of()
                     : elements(entry, family -> nodes.computeIfAbsent(family, nodeAddresses));
             Set<String> previous = next.isEmpty() ? byKey.remove(key) : byKey.put(key, next);
             for (String element : previous == null ? Set.<String>of() : previous) {

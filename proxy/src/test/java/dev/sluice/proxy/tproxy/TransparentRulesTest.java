@@ -108,6 +108,20 @@ class TransparentRulesTest {
         assertThat(registry.get("sluice.capture.elements").gauge().value()).isEqualTo(1);
     }
 
+    /** Shows that a wildcard listen address, which no packet is sent to, keeps its bound listener and gets no element. */
+    @Test
+    void aWildcardListenAddressIsNotCaptured() throws Exception {
+        TransparentRules rules = start(BOTH);
+        ServiceEntry wildcard = service("any", Protocol.TCP, "0.0.0.0", 8080);
+
+        publish(rules, wildcard, service("web", Protocol.TCP, "198.18.100.1", 80));
+        assertThat(CaptureScope.captured(wildcard)).isFalse();
+        assertThat(elements()).containsExactly("198.18.100.1 . tcp . 80");
+
+        publish(rules, service("any", Protocol.TCP, "198.18.100.3", 8080));
+        assertThat(elements()).containsExactly("198.18.100.3 . tcp . 8080");
+    }
+
     /** Shows that an element the kernel refuses is counted, named, and installed by a later retry. */
     @Test
     void anElementThatCannotBeInstalledIsCountedAndRetried() throws Exception {
