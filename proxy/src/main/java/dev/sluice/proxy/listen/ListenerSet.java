@@ -261,6 +261,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     private void remove(ServicePortKey key, List<ChannelFuture> closing) {
         if (captured != null) {
+            captured.connectionsOf(key).forEach(this::drain);
             captured.removeAll(key);
         }
         ServiceSlot slot = slots.remove(key);
@@ -289,13 +290,16 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** Established connections outlive their listener, like conntrack entries, unless a drain timeout ends them. */
     private void drain(Listener listener) {
-        if (listener.connections.isEmpty()) {
+        drain(listener.connections);
+    }
+
+    private void drain(ChannelGroup connections) {
+        if (connections.isEmpty()) {
             return;
         }
-        orphans.add(listener.connections);
+        orphans.add(connections);
         if (!options.drainTimeout().isZero()) {
-            maintenance.schedule(() -> listener.connections.close(), options.drainTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            maintenance.schedule(() -> connections.close(), options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 

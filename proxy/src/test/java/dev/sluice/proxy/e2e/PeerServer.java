@@ -1,6 +1,8 @@
 package dev.sluice.proxy.e2e;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -12,8 +14,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A stand-in for a pod's server that tells the client which address it came from: on
- * {@code ip:port=name} it greets every TCP connection with {@code name peer-ip} and answers every
- * UDP datagram to the same address with {@code name peer-ip text}. Prints {@code ready} once
+ * {@code ip:port=name} it greets every TCP connection with {@code name peer-ip}, then answers each
+ * line with {@code name line}, and answers every UDP datagram to the same address with
+ * {@code name peer-ip text}. Prints {@code ready} once
  * every socket is bound. Uses only the JDK and never looks up a name.
  */
 public final class PeerServer {
@@ -49,13 +52,27 @@ public final class PeerServer {
 
     private static void accept(ServerSocket server, String name) {
         while (true) {
-            try (Socket socket = server.accept()) {
-                OutputStream out = socket.getOutputStream();
-                out.write((name + " " + socket.getInetAddress().getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+            try {
+                Socket socket = server.accept();
+                new Thread(() -> serve(socket, name), "serve-" + name).start();
             } catch (IOException e) {
                 return;
             }
+        }
+    }
+
+    private static void serve(Socket socket, String name) {
+        try (socket) {
+            OutputStream out = socket.getOutputStream();
+            out.write((name + " " + socket.getInetAddress().getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                out.write((name + " " + line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // The client went away: nothing to report, this is a test stand-in.
         }
     }
 

@@ -225,7 +225,8 @@ class TransparentProxyIT {
 
         sluice.kill();
         assertThat(node.exec("nft", "list", "tables")).as("a crash leaves the table").contains("table inet sluice");
-        sluice = startSluice("node", "sluice-restarted.log");
+        sluice = startSluice(List.of("--capture", "tproxy", "--source-ip", "node", "--drain-timeout", "1s"),
+                "sluice-restarted.log");
         awaitServing(POD_IP, "198.18.100.10", 80);
         assertThat(node.ip("rule", "show").lines().filter(l -> l.contains("lookup 5100")).count()).isEqualTo(1);
         assertThat(ask("GET " + POD_IP + " 198.18.100.10 80")).matches("OK be-[123] " + Pattern.quote(NODE_BACKEND_IP));
@@ -235,6 +236,12 @@ class TransparentProxyIT {
         } finally {
             topology.backends().exec("nft", "delete", "table", "inet", "stpfw");
         }
+
+        // A connection through a Service that is deleted runs until the drain timeout ends it.
+        assertThat(ask("OPEN held " + POD_IP + " 198.18.100.11 80")).matches("OK be-[123] .*");
+        cluster.deleteService("policy");
+        awaitSluice().untilAsserted(() -> assertThat(elements()).doesNotContain("198.18.100.11 . tcp . 80"));
+        awaitSluice().untilAsserted(() -> assertThat(ask("SEND held still there?")).startsWith("FAIL"));
 
         sluice.close();
 
