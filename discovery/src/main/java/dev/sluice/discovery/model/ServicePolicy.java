@@ -34,7 +34,10 @@ public record ServicePolicy(
     public static final ServicePolicy DEFAULT =
             new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
 
-    /** A policy whose service did not ask for its own metric series, with the proxy's default source address and no PROXY protocol header. */
+    /**
+     * A policy whose service did not ask for its own metric series, with the proxy's default
+     * source address and no PROXY protocol header.
+     */
     public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
             int healthCheckNodePort, Balance balance, int maxConnections) {
         this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, false);

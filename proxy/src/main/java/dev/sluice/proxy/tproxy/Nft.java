@@ -82,7 +82,8 @@ public final class Nft {
             String stdout = drain(process.getInputStream());
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("command: " + command + " (expected: to finish within " + TIMEOUT_SECONDS + " s)");
+                throw new IllegalStateException("command: " + command + " (expected: to finish within "
+                        + TIMEOUT_SECONDS + " s)");
             }
             return new Result(process.exitValue(), stdout, stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         } catch (IOException e) {

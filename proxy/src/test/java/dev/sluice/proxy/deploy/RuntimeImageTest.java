@@ -71,7 +71,8 @@ class RuntimeImageTest {
 
     @Test
     void onlyTheRuntimeStageCounts() {
-        String dockerfile = "FROM jdk AS build\nRUN apt-get install -y nftables\n\nFROM jre\nRUN apt-get install -y \\\n    iproute2 \\\n    && true\n";
+        String dockerfile = "FROM jdk AS build\nRUN apt-get install -y nftables\n\n"
+                + "FROM jre\nRUN apt-get install -y \\\n    iproute2 \\\n    && true\n";
 
         assertThat(runtimePackages(dockerfile)).containsExactly("iproute2");
     }
