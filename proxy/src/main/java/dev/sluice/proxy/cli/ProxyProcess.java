@@ -143,9 +143,10 @@ final class ProxyProcess implements AutoCloseable {
         source.start();
 
         BackendTable table = publisher.current();
-        log.info("serving generation {}: {} service ports on {} listeners ({} transport, {} event loop thread(s)){}{}",
-                table.generation(), table.size(), listeners.boundAddresses().size(), transport.name(),
-                options.eventLoopThreads(),
+        log.info("serving generation {}: {} service ports on {} listeners{} ({} transport, {} event loop thread(s)){}{}",
+                table.generation(), table.size(), listeners.boundAddresses().size(),
+                transparency.tproxyCapture() ? " and " + listeners.capturedFrontends() + " captured frontends" : "",
+                transport.name(), options.eventLoopThreads(),
                 healthAddress == null ? "" : ", health on " + Addresses.format(healthAddress),
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();

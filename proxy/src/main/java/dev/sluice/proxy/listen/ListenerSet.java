@@ -145,6 +145,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         this.captured = capture;
     }
 
+    /** Destinations (address, protocol, port) served through the transparent listeners; 0 without tproxy capture. */
+    public synchronized int capturedFrontends() {
+        return captured == null ? 0 : captured.size();
+    }
+
     /** The ports of the transparent TCP and UDP listeners on 127.0.0.1 ({@code --capture tproxy}), else null. */
     public CapturePorts capturePorts() {
         return captured == null ? null : new CapturePorts(captured.tcpPort(), captured.udpPort());
