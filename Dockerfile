@@ -19,6 +19,11 @@ RUN --mount=type=cache,target=/root/.m2 \
     && test -f proxy/target/sluice.jar
 
 FROM eclipse-temurin:17-jre
+# The programs Sluice runs: ip (--cluster-ip-interface, transparent return routing) and nft
+# (--capture tproxy, --source-ip client). RuntimeImageTest checks this list against the code.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends iproute2 nftables \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 65532 sluice \
     && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin sluice

@@ -23,6 +23,10 @@ import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
 import dev.sluice.proxy.observe.ServiceSeries;
 import dev.sluice.proxy.observe.ServiceSeriesRule;
+import dev.sluice.proxy.tproxy.CaptureScope;
+import dev.sluice.proxy.tproxy.Nft;
+import dev.sluice.proxy.tproxy.Transparency;
+import dev.sluice.proxy.tproxy.TransparentRules;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
@@ -74,6 +78,11 @@ final class ProxyProcess implements AutoCloseable {
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
+        Transparency transparency = Transparency.parse(flags.capture, flags.sourceIp);
+        if (transparency.needsKernelRules() && !transport.name().equals("epoll")) {
+            throw new IllegalArgumentException(transparency.describe() + ": needs the epoll transport (transport: "
+                    + transport.name() + ")");
+        }
         ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
         AdminEventLoop admin = new AdminEventLoop();
@@ -99,17 +108,28 @@ final class ProxyProcess implements AutoCloseable {
             if (flags.strictArp) {
                 StrictArp.apply(Path.of("/proc/sys"));
             }
-            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system());
+            // Captured frontends need no address: nftables diverts their packets whatever the interface.
+            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system(),
+                    key -> !transparency.tproxyCapture() || !CaptureScope.captured(key));
             addresses.start();
             closers.push(addresses);
             // Registered before the listeners: an address must exist before a listener binds it.
             publisher.addListener(addresses);
             clusterIp = addresses;
         }
-        listeners = new ListenerSet(transport, options, metrics.registry());
+        listeners = new ListenerSet(transport, options, metrics.registry(), transparency);
         closers.push(listeners);
         metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         publisher.addListener(listeners);
+        if (transparency.needsKernelRules()) {
+            ListenerSet.CapturePorts ports = listeners.capturePorts();
+            TransparentRules rules = TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
+                    ports == null ? 0 : ports.udp(), family -> options.nodePortAddresses().resolve(family), Nft.system(),
+                    IpCommand.system(), metrics.registry());
+            closers.push(rules);
+            // After the listener set: a destination is known to it before nftables diverts packets there.
+            publisher.addListener(rules);
+        }
         HealthCheckNodePorts healthCheckNodePorts =
                 new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
         closers.push(healthCheckNodePorts);
@@ -123,9 +143,10 @@ final class ProxyProcess implements AutoCloseable {
         source.start();
 
         BackendTable table = publisher.current();
-        log.info("serving generation {}: {} service ports on {} listeners ({} transport, {} event loop thread(s)){}{}",
-                table.generation(), table.size(), listeners.boundAddresses().size(), transport.name(),
-                options.eventLoopThreads(),
+        log.info("serving generation {}: {} service ports on {} listeners{} ({} transport, {} event loop thread(s)){}{}",
+                table.generation(), table.size(), listeners.boundAddresses().size(),
+                transparency.tproxyCapture() ? " and " + listeners.capturedFrontends() + " captured frontends" : "",
+                transport.name(), options.eventLoopThreads(),
                 healthAddress == null ? "" : ", health on " + Addresses.format(healthAddress),
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();

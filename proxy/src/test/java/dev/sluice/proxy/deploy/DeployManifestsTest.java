@@ -121,7 +121,8 @@ class DeployManifestsTest {
         Container container = pod.getContainers().get(0);
         EnvVar nodeName = container.getEnv().stream().filter(env -> env.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertThat(nodeName.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-        assertThat(container.getArgs()).startsWith("run").contains("--hostname-override=$(NODE_NAME)");
+        assertThat(container.getArgs()).startsWith("run").contains("--hostname-override=$(NODE_NAME)")
+                .contains("--capture=tproxy", "--source-ip=client");
 
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
         assertThat(container.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(10256);
