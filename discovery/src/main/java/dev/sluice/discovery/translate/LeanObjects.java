@@ -48,8 +48,8 @@ public final class LeanObjects {
 
     private static final List<String> SERVICE_LABELS = List.of(ProxyLabels.PROXY_NAME_LABEL,
             ProxyLabels.HEADLESS_LABEL);
-    private static final List<String> SERVICE_ANNOTATIONS = List.of(PolicyReader.BALANCE_ANNOTATION,
-            PolicyReader.MAX_CONNECTIONS_ANNOTATION, PolicyReader.METRICS_ANNOTATION);
+    /** Every annotation of Sluice's own: PolicyReader reads several, and new ones must not be lost. */
+    private static final String SERVICE_ANNOTATION_PREFIX = "sluice.dev/";
     private static final List<String> SLICE_LABELS = List.of(SliceEndpoints.SERVICE_NAME_LABEL,
             ProxyLabels.PROXY_NAME_LABEL, ProxyLabels.HEADLESS_LABEL);
     private static final List<String> SLICE_ANNOTATIONS = List.of(TRIGGER_TIME_ANNOTATION);
@@ -67,7 +67,7 @@ public final class LeanObjects {
         service.setApiVersion(intern(service.getApiVersion()));
         service.setKind(intern(service.getKind()));
         service.setAdditionalProperties(Map.of());
-        meta(service.getMetadata(), SERVICE_LABELS, SERVICE_ANNOTATIONS);
+        meta(service.getMetadata(), SERVICE_LABELS, List.of(), SERVICE_ANNOTATION_PREFIX);
         spec(service.getSpec());
         ServiceStatus status = service.getStatus();
         if (status != null) {
@@ -90,7 +90,7 @@ public final class LeanObjects {
         slice.setApiVersion(intern(slice.getApiVersion()));
         slice.setKind(intern(slice.getKind()));
         slice.setAdditionalProperties(Map.of());
-        meta(slice.getMetadata(), SLICE_LABELS, SLICE_ANNOTATIONS);
+        meta(slice.getMetadata(), SLICE_LABELS, SLICE_ANNOTATIONS, null);
         slice.setAddressType(intern(slice.getAddressType()));
         slice.setPorts(compact(slice.getPorts(), port -> {
             port.setAdditionalProperties(Map.of());
@@ -102,7 +102,8 @@ public final class LeanObjects {
         return slice;
     }
 
-    private static void meta(ObjectMeta meta, List<String> labels, List<String> annotations) {
+    private static void meta(ObjectMeta meta, List<String> labels, List<String> annotations,
+            String annotationPrefix) {
         if (meta == null) {
             return;
         }
@@ -117,8 +118,8 @@ public final class LeanObjects {
         meta.setCreationTimestamp(null);
         meta.setDeletionGracePeriodSeconds(null);
         meta.setNamespace(intern(meta.getNamespace()));
-        meta.setLabels(only(meta.getLabels(), labels));
-        meta.setAnnotations(only(meta.getAnnotations(), annotations));
+        meta.setLabels(only(meta.getLabels(), labels, null));
+        meta.setAnnotations(only(meta.getAnnotations(), annotations, annotationPrefix));
     }
 
     private static void spec(ServiceSpec spec) {
@@ -243,8 +244,11 @@ public final class LeanObjects {
         return hasNull ? new ArrayList<>(list) : List.copyOf(list);
     }
 
-    /** The entries of {@code map} under {@code keys}, or {@code null} when none is there. */
-    private static Map<String, String> only(Map<String, String> map, List<String> keys) {
+    /**
+     * The entries of {@code map} under {@code keys} or, when {@code prefix} is not null, under a
+     * key starting with it; {@code null} when none is there.
+     */
+    private static Map<String, String> only(Map<String, String> map, List<String> keys, String prefix) {
         if (map == null) {
             return null;
         }
@@ -256,6 +260,16 @@ public final class LeanObjects {
                 }
                 // The constant key, so every object shares it; the value may be null.
                 kept.put(key, map.get(key));
+            }
+        }
+        if (prefix != null) {
+            for (Map.Entry<String, String> entry : map.entrySet()) {
+                if (entry.getKey() != null && entry.getKey().startsWith(prefix)) {
+                    if (kept == null) {
+                        kept = new HashMap<>(4);
+                    }
+                    kept.put(entry.getKey().intern(), entry.getValue());
+                }
             }
         }
         if (kept == null || kept.size() > 1) {

@@ -118,7 +118,7 @@ class LeanObjectsTest {
         service.setMetadata(meta(service.getMetadata()));
         Map<String, String> policy = service.getMetadata().getAnnotations();
         for (String key : List.of(PolicyReader.BALANCE_ANNOTATION, PolicyReader.MAX_CONNECTIONS_ANNOTATION,
-                PolicyReader.METRICS_ANNOTATION)) {
+                PolicyReader.METRICS_ANNOTATION, PolicyReader.PROXY_PROTOCOL_ANNOTATION)) {
             if (random.nextInt(3) == 0) {
                 policy.put(key, POLICY_VALUES[random.nextInt(POLICY_VALUES.length)]);
             }
