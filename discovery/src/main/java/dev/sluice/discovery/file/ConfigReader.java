@@ -128,13 +128,11 @@ final class ConfigReader {
     }
 
     private ProxyProtocol proxyProtocol(YamlNode node, String path) {
-        String value = token(node, path, "v1, v2 or none");
-        return switch (value) {
-            case "v1" -> ProxyProtocol.V1;
-            case "v2" -> ProxyProtocol.V2;
-            case "none" -> ProxyProtocol.NONE;
-            default -> throw problem(node, path, "v1, v2 or none", "invalid-value");
-        };
+        ProxyProtocol named = ProxyProtocol.named(token(node, path, "v1, v2 or none"));
+        if (named == null) {
+            throw problem(node, path, "v1, v2 or none", "invalid-value");
+        }
+        return named;
     }
 
     private String name(YamlNode node, String path) {

@@ -172,17 +172,12 @@ final class PolicyReader {
         if (value == null) {
             return ProxyProtocol.NONE;
         }
-        switch (value.trim()) {
-            case "v1":
-                return ProxyProtocol.V1;
-            case "v2":
-                return ProxyProtocol.V2;
-            case "none":
-                return ProxyProtocol.NONE;
-            default:
-                skips.service("invalid-annotation");
-                return ProxyProtocol.NONE;
+        ProxyProtocol named = ProxyProtocol.named(value.trim());
+        if (named == null) {
+            skips.service("invalid-annotation");
+            return ProxyProtocol.NONE;
         }
+        return named;
     }
 
     private static Cidr parseCidr(String text) {

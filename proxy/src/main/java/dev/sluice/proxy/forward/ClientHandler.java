@@ -139,7 +139,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             connected = dial.connected(now);
             dial = null;
             if (proxyProtocol != ProxyProtocol.NONE) {
-                backend.writeAndFlush(ProxyHeader.of(proxyProtocol, client), backend.voidPromise());
+                ProxyHeader.write(proxyProtocol, client, backend);
             }
             client.read();
             backend.read();

@@ -3,8 +3,6 @@ package dev.sluice.proxy.forward;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * The client side of a captured UDP flow: the socket bound to the service's address and
@@ -21,16 +19,10 @@ final class FlowClientSide extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf content;
-        if (msg instanceof DatagramPacket packet) {
-            content = packet.content();
-        } else if (msg instanceof ByteBuf buf) {
-            content = buf;
-        } else {
-            ReferenceCountUtil.release(msg);
-            return;
+        ByteBuf content = UdpFlow.payload(msg);
+        if (content != null) {
+            flow.owner().fromClient(flow, content);
         }
-        flow.owner().fromClient(flow, content);
     }
 
     @Override

@@ -51,11 +51,6 @@ public final class ServiceCounters {
         counts.getAndIncrement(refused(reason));
     }
 
-    /** The count at {@code index}. */
-    public long get(int index) {
-        return counts.get(index);
-    }
-
     /** Adds every count to {@code totals}, index by index. */
     public void addTo(long[] totals) {
         for (int i = 0; i < SIZE; i++) {

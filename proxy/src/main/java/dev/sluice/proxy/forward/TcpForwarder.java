@@ -52,6 +52,8 @@ public final class TcpForwarder {
     private final ChannelGroup connections;
     private final Transport transport;
     private final int connectTimeoutMillis;
+    /** {@code settings.idleTimeout()} in nanoseconds, read by every accepted connection. */
+    private final long idleNanos;
 
     /**
      * @param slot        the service port
@@ -70,6 +72,7 @@ public final class TcpForwarder {
         this.connections = connections;
         this.transport = settings.transport();
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
+        this.idleNanos = settings.idleTimeout().toNanos();
     }
 
     /**
@@ -103,7 +106,6 @@ public final class TcpForwarder {
      */
     public void adopt(Channel channel) {
         connections.add(channel);
-        long idleNanos = settings.idleTimeout().toNanos();
         if (idleNanos > 0) {
             // observeOutput: a slow reader still draining our writes is not idle.
             channel.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));

@@ -113,16 +113,25 @@ final class UdpFlow extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf content;
-        if (msg instanceof DatagramPacket packet) {
-            content = packet.content();
-        } else if (msg instanceof ByteBuf buf) {
-            content = buf;
-        } else {
-            ReferenceCountUtil.release(msg);
-            return;
+        ByteBuf content = payload(msg);
+        if (content != null) {
+            owner.reply(this, content);
         }
-        owner.reply(this, content);
+    }
+
+    /**
+     * The payload of what a flow's connected socket read (a packet or, from some transports, a
+     * bare buffer), which the caller then owns; anything else is released and null returned.
+     */
+    static ByteBuf payload(Object msg) {
+        if (msg instanceof DatagramPacket packet) {
+            return packet.content();
+        }
+        if (msg instanceof ByteBuf buf) {
+            return buf;
+        }
+        ReferenceCountUtil.release(msg);
+        return null;
     }
 
     @Override

@@ -1,17 +1,8 @@
 package dev.sluice.proxy.iface;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs iproute2's {@code ip} as a child process, always from an argument list and never through
@@ -22,8 +13,6 @@ import java.util.concurrent.TimeUnit;
  * the host's interfaces.
  */
 public final class IpCommand {
-    private static final long TIMEOUT_SECONDS = 30;
-
     private final List<String> prefix;
 
     private IpCommand(List<String> prefix) {
@@ -80,52 +69,8 @@ public final class IpCommand {
         for (String arg : args) {
             command.add(Objects.requireNonNull(arg, "argument"));
         }
-        ProcessBuilder builder = new ProcessBuilder(command);
-        if (stdin == null) {
-            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        }
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("command: " + command + " (expected: an ip program from iproute2 on the PATH)", e);
-        }
-        // Standard error is drained on its own thread so a full pipe can never stall the child.
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
-        try {
-            try (OutputStream in = process.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String stdout = drain(process.getInputStream());
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("command: " + command + " (expected: to finish within "
-                        + TIMEOUT_SECONDS + " s)");
-            }
-            return new Result(process.exitValue(), stdout, stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        } catch (IOException e) {
-            process.destroyForcibly();
-            throw new UncheckedIOException("command: " + command, e);
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("command: " + command + " interrupted", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("command: " + command + " (expected: readable standard error)", e);
-        }
-    }
-
-    private static String drain(InputStream stream) {
-        try (stream) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            stream.transferTo(out);
-            return out.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ChildCommand.Output out = ChildCommand.run(command, stdin, "an ip program from iproute2 on the PATH");
+        return new Result(out.exitCode(), out.stdout(), out.stderr());
     }
 
     @Override

@@ -164,7 +164,9 @@ final class CapturedFrontends implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("transparent UDP listener error: {}", cause.toString());
+            if (log.isDebugEnabled()) {
+                log.debug("transparent UDP listener error: {}", cause.toString());
+            }
         }
     }
 

@@ -235,11 +235,16 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
         }
         if (!retired.isEmpty()) {
-            events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
-            if (!options.drainTimeout().isZero()) {
-                maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
-                        options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
+            endpointsRemoved(key, retired, drained);
+        }
+    }
+
+    /** Logs the endpoints that left a service port; a drain timeout later ends the connections to them. */
+    private void endpointsRemoved(ServicePortKey key, List<BackendState> retired, List<ChannelGroup> drained) {
+        events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
+        if (!options.drainTimeout().isZero() && !drained.isEmpty()) {
+            maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
+                    options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -255,12 +260,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
                     + Addresses.format(address) + ": conflict with " + owner, "conflict");
         });
         if (!retired.isEmpty()) {
-            events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
-            if (!options.drainTimeout().isZero() && key.protocol() == Protocol.TCP) {
-                List<ChannelGroup> drained = captured.connectionsOf(key);
-                maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
-                        options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
+            // UDP destinations have no connection group: connectionsOf is empty for them.
+            endpointsRemoved(key, retired, captured.connectionsOf(key));
         }
     }
 

@@ -59,11 +59,11 @@ public final class TransparentRules implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransparentRules.class);
 
     /** The nftables table, family {@code inet}. */
-    public static final String TABLE = "sluice";
+    static final String TABLE = "sluice";
     /** The one firewall-mark bit Sluice sets and matches (with itself as mask, so other bits stay). */
-    public static final int MARK = 0x00510000;
+    static final int MARK = 0x00510000;
     /** The route table with the local default route; also the rule's priority. */
-    public static final int ROUTE_TABLE = 5100;
+    static final int ROUTE_TABLE = 5100;
     private static final String SET = "frontends4";
     private static final int RETRY_SECONDS = 5;
 
@@ -315,7 +315,7 @@ public final class TransparentRules implements TableListener, AutoCloseable {
     }
 
     /** The elements that could not be installed or removed yet, with their reasons. */
-    public synchronized Map<String, String> failures() {
+    synchronized Map<String, String> failures() {
         return Map.copyOf(failedReasons);
     }
 
