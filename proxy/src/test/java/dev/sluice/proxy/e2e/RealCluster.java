@@ -152,12 +152,26 @@ final class RealCluster implements AutoCloseable {
     }
 
     String server() throws IOException {
+        return "https://" + bindIp + ":" + port("api");
+    }
+
+    /** The cluster's etcd, through its gateway on 127.0.0.1. */
+    EtcdGateway etcd() throws IOException {
+        return new EtcdGateway(Integer.parseInt(port("etcd")));
+    }
+
+    /** kube-apiserver's audit log of ServiceAccounts' lists and watches ({@code test/k8s/up}). */
+    Path auditLog() {
+        return dir.resolve("audit.log");
+    }
+
+    private String port(String name) throws IOException {
         for (String line : Files.readAllLines(dir.resolve("ports"))) {
-            if (line.startsWith("api=")) {
-                return "https://" + bindIp + ":" + line.substring(4);
+            if (line.startsWith(name + "=")) {
+                return line.substring(name.length() + 1);
             }
         }
-        throw new IllegalStateException(dir.resolve("ports") + ": no api= line");
+        throw new IllegalStateException(dir.resolve("ports") + ": no " + name + "= line");
     }
 
     /** Stops one component ({@code kube-apiserver}, {@code etcd}, ...) by its PID. */
