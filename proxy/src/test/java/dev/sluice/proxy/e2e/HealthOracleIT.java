@@ -2,6 +2,7 @@ package dev.sluice.proxy.e2e;
 
 import static dev.sluice.proxy.e2e.Topology.NODE_IP;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.proxy.iface.IpCommand;
@@ -24,12 +25,34 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code /healthz} and {@code /livez} of the real kube-proxy and of Sluice, both running as
  * {@code node-a} against one real API server, each in its own node namespace: the same status
- * codes and the same body fields for the same states of the Node (present, being deleted).
+ * codes and the same body fields for the same states of the Node (present, being deleted), and,
+ * for {@code node-b}, the one difference the README lists: before the first sync.
  * Skipped without root, nft or the binaries of {@code test/k8s/build}.
  */
 class HealthOracleIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String SLUICE_IP = "198.18.3.2";
+    private static final String EARLY_PROXY_IP = "198.18.3.3";
+    private static final String EARLY_SLUICE_IP = "198.18.3.4";
+    /** A ServiceAccount that may read Nodes and nothing else. */
+    private static final String NODE_READER = String.join("\n",
+            "apiVersion: v1",
+            "kind: ServiceAccount",
+            "metadata: {name: node-reader, namespace: default}",
+            "---",
+            "apiVersion: rbac.authorization.k8s.io/v1",
+            "kind: ClusterRole",
+            "metadata: {name: sluice-test-node-reader}",
+            "rules:",
+            "- {apiGroups: [\"\"], resources: [nodes], verbs: [get, list, watch]}",
+            "---",
+            "apiVersion: rbac.authorization.k8s.io/v1",
+            "kind: ClusterRoleBinding",
+            "metadata: {name: sluice-test-node-reader}",
+            "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: sluice-test-node-reader}",
+            "subjects:",
+            "- {kind: ServiceAccount, name: node-reader, namespace: default}",
+            "");
     /**
      * kube-proxy's {@code status} (one {@code lastUpdated} and {@code healthy} per IP family,
      * each family being its own proxier) has no counterpart in Sluice, which keeps one table for
@@ -39,7 +62,8 @@ class HealthOracleIT {
 
     private static Topology topology;
     private static NetworkNamespace sluiceNode;
-    private static String rootLink;
+    private static int subnet;
+    private static Path work;
     private static RealCluster cluster;
     private static ChildProcess sluice;
 
@@ -51,7 +75,7 @@ class HealthOracleIT {
         Assumptions.assumeTrue(noNft == null, noNft);
         Path jar = Path.of(System.getProperty("sluice.jar", "target/sluice.jar")).toAbsolutePath();
         assertThat(jar).isRegularFile();
-        Path work = Files.createDirectories(Path.of("target", "e2e", "health-" + NetworkNamespace.suffix()))
+        work = Files.createDirectories(Path.of("target", "e2e", "health-" + NetworkNamespace.suffix()))
                 .toAbsolutePath();
         topology = Topology.create();
         cluster = RealCluster.start(work.resolve("k8s"), topology.apiServerIp());
@@ -59,28 +83,40 @@ class HealthOracleIT {
         cluster.startKubeProxy(topology.node().name(), "node-a", "--nodeport-addresses", NODE_IP + "/32");
 
         // Sluice's node: its own namespace, linked to the test's namespace for the API server.
-        int base = ThreadLocalRandom.current().nextInt(0, 63) * 4;
-        String rootSide = "198.18.4." + (base + 1);
-        String nodeSide = "198.18.4." + (base + 2);
-        sluiceNode = NetworkNamespace.create("slnode");
-        rootLink = "sl-h-" + NetworkNamespace.suffix();
+        subnet = ThreadLocalRandom.current().nextInt(0, 63) * 4;
+        sluiceNode = linkedNode("slnode", "198.18.4.", SLUICE_IP);
+        sluice = startSluice(sluiceNode, "node-a", SLUICE_IP, work.resolve("sluice.log"));
+    }
+
+    /** A node namespace with {@code ip} on lo and a veth from {@code prefix}{@code subnet}/30 to the API server. */
+    private static NetworkNamespace linkedNode(String role, String prefix, String ip) {
+        NetworkNamespace ns = NetworkNamespace.create(role);
+        String rootSide = prefix + (subnet + 1);
+        String nodeSide = prefix + (subnet + 2);
+        String rootLink = "sl-h" + role.charAt(0) + "-" + NetworkNamespace.suffix();
         IpCommand host = IpCommand.system();
-        run(host, "link", "add", rootLink, "type", "veth", "peer", "name", "eth0", "netns", sluiceNode.name());
+        run(host, "link", "add", rootLink, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
         run(host, "addr", "add", rootSide + "/30", "dev", rootLink);
         run(host, "link", "set", rootLink, "up");
-        sluiceNode.ip("addr", "add", nodeSide + "/30", "dev", "eth0");
-        sluiceNode.ip("addr", "add", SLUICE_IP + "/32", "dev", "lo");
-        sluiceNode.ip("link", "set", "eth0", "up");
-        sluiceNode.ip("route", "add", topology.apiServerIp() + "/32", "via", rootSide);
+        ns.ip("addr", "add", nodeSide + "/30", "dev", "eth0");
+        ns.ip("addr", "add", ip + "/32", "dev", "lo");
+        ns.ip("link", "set", "eth0", "up");
+        ns.ip("route", "add", topology.apiServerIp() + "/32", "via", rootSide);
+        return ns;
+    }
 
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", sluiceNode.name(), ClusterFrontendsIT.java(),
+    private static ChildProcess startSluice(NetworkNamespace ns, String node, String ip, Path log, String... flags)
+            throws Exception {
+        Path jar = Path.of(System.getProperty("sluice.jar", "target/sluice.jar")).toAbsolutePath();
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns.name(), ClusterFrontendsIT.java(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "run",
                 "--kubeconfig", cluster.kubeconfig().toString(),
-                "--hostname-override", "node-a",
-                "--nodeport-addresses", SLUICE_IP + "/32",
-                "--healthz-bind-address", SLUICE_IP + ":10256",
+                "--hostname-override", node,
+                "--nodeport-addresses", ip + "/32",
+                "--healthz-bind-address", ip + ":10256",
                 "--metrics-bind-address", "127.0.0.1:10249"));
-        sluice = ChildProcess.start("sluice", command, work.resolve("sluice.log"), true);
+        command.addAll(List.of(flags));
+        return ChildProcess.start("sluice", command, log, true);
     }
 
     private static void run(IpCommand host, String... args) {
@@ -126,6 +162,53 @@ class HealthOracleIT {
         assertAlike("/healthz");
         assertAlike("/livez");
         cluster.kubectl("patch", "node", "node-a", "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
+    }
+
+    @Test
+    void beforeTheFirstSyncKubeProxyAnswers200AndSluice503WithTheSameFields() throws Exception {
+        // kube-proxy for node-b may read Nodes but not Services or EndpointSlices: its Node informer
+        // syncs (it serves health only after that), its proxier never does.
+        cluster.kubectlWithInput(NODE_READER, "apply", "-f", "-");
+        NetworkNamespace proxyNode = linkedNode("kpnode", "198.18.5.", EARLY_PROXY_IP);
+        // Sluice for node-b has no route to the API server: its first lists fail and are retried
+        // (with back-off, for well over a minute), and its first table waits for them.
+        NetworkNamespace isolated = NetworkNamespace.create("slearly");
+        ChildProcess early = null;
+        try {
+            isolated.ip("addr", "add", EARLY_SLUICE_IP + "/32", "dev", "lo");
+            cluster.startKubeProxyListening(proxyNode.name(), "node-b", "--kubeconfig",
+                    cluster.tokenKubeconfig("node-reader").toString(), "--nodeport-addresses", EARLY_PROXY_IP + "/32");
+            early = startSluice(isolated, "node-b", EARLY_SLUICE_IP, work.resolve("sluice-early.log"), "--sync-timeout", "10m");
+            ChildProcess sluiceEarly = early;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .failFast("sluice exited", () -> assertThat(sluiceEarly.isAlive()).isTrue())
+                    .untilAsserted(() -> assertThat(get(isolated, earlySluice("/livez"))).startsWith("503 "));
+            for (String path : List.of("/healthz", "/livez")) {
+                String k = get(proxyNode, "http://" + EARLY_PROXY_IP + ":10256" + path);
+                String s = get(isolated, earlySluice(path));
+                // kube-proxy: healthy while starting (its sync loop marks itself updated when it begins).
+                assertThat(k).as(path).startsWith("200 ").contains("\"healthy\":true");
+                // Sluice: not healthy until its first full table (the README says why).
+                assertThat(s).as(path).startsWith("503 ").contains("\"lastUpdated\":\"0001-01-01T00:00:00Z\"",
+                        "\"healthy\":false");
+                Set<String> expected = fields(k);
+                expected.removeAll(ONLY_KUBE_PROXY);
+                assertThat(fields(s)).as(path + ": body fields; kube-proxy said " + k + ", sluice " + s).isEqualTo(expected);
+            }
+            assertThat(early.isAlive()).as("sluice still waits for its first table").isTrue();
+            // kube-proxy writes its table in its first sync: none yet.
+            assertThatThrownBy(() -> proxyNode.exec("nft", "list", "table", "ip", "kube-proxy"))
+                    .as("kube-proxy has not synced").hasMessageContaining("No such file or directory");
+        } finally {
+            ClusterFrontendsIT.close(early);
+            cluster.stop("kube-proxy-node-b");
+            isolated.close();
+            proxyNode.close();
+        }
+    }
+
+    private static String earlySluice(String path) {
+        return "http://" + EARLY_SLUICE_IP + ":10256" + path;
     }
 
     private static void assertAlike(String path) throws Exception {

@@ -128,7 +128,12 @@ final class RealCluster implements AutoCloseable {
         for (String file : List.of("serviceaccount.yaml", "clusterrole.yaml", "clusterrolebinding.yaml")) {
             kubectl("apply", "-n", "default", "-f", deploy.resolve(file).toString());
         }
-        String token = kubectl("create", "token", "sluice", "-n", "default", "--duration", "2h").trim();
+        return tokenKubeconfig("sluice");
+    }
+
+    /** A kubeconfig with a token of ServiceAccount {@code default/serviceAccount}, which must exist. */
+    Path tokenKubeconfig(String serviceAccount) throws IOException, InterruptedException {
+        String token = kubectl("create", "token", serviceAccount, "-n", "default", "--duration", "2h").trim();
         String yaml = String.join("\n",
                 "apiVersion: v1",
                 "kind: Config",
@@ -141,23 +146,37 @@ final class RealCluster implements AutoCloseable {
                 "- name: real",
                 "  context:",
                 "    cluster: real",
-                "    user: sluice",
+                "    user: " + serviceAccount,
                 "current-context: real",
                 "users:",
-                "- name: sluice",
+                "- name: " + serviceAccount,
                 "  user:",
                 "    token: " + token,
                 "");
-        return Files.writeString(dir.resolve("sluice.kubeconfig"), yaml);
+        return Files.writeString(dir.resolve(serviceAccount + ".kubeconfig"), yaml);
     }
 
     String server() throws IOException {
+        return "https://" + bindIp + ":" + port("api");
+    }
+
+    /** The cluster's etcd, through its gateway on 127.0.0.1. */
+    EtcdGateway etcd() throws IOException {
+        return new EtcdGateway(Integer.parseInt(port("etcd")));
+    }
+
+    /** kube-apiserver's audit log of ServiceAccounts' lists and watches ({@code test/k8s/up}). */
+    Path auditLog() {
+        return dir.resolve("audit.log");
+    }
+
+    private String port(String name) throws IOException {
         for (String line : Files.readAllLines(dir.resolve("ports"))) {
-            if (line.startsWith("api=")) {
-                return "https://" + bindIp + ":" + line.substring(4);
+            if (line.startsWith(name + "=")) {
+                return line.substring(name.length() + 1);
             }
         }
-        throw new IllegalStateException(dir.resolve("ports") + ": no api= line");
+        throw new IllegalStateException(dir.resolve("ports") + ": no " + name + "= line");
     }
 
     /** Stops one component ({@code kube-apiserver}, {@code etcd}, ...) by its PID. */
@@ -172,7 +191,18 @@ final class RealCluster implements AutoCloseable {
 
     /** Starts the real kube-proxy (nftables) in {@code netns} for Node {@code node}. */
     void startKubeProxy(String netns, String node, String... flags) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(scripts.resolve("kube-proxy").toString(), dir.toString(), netns, node));
+        startKubeProxy("table", netns, node, flags);
+    }
+
+    /** As {@link #startKubeProxy}, but returns once its health port listens, before its first sync. */
+    void startKubeProxyListening(String netns, String node, String... flags) throws IOException, InterruptedException {
+        startKubeProxy("listening", netns, node, flags);
+    }
+
+    private void startKubeProxy(String ready, String netns, String node, String... flags)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("env", "SLUICE_K8S_KUBE_PROXY_READY=" + ready,
+                scripts.resolve("kube-proxy").toString(), dir.toString(), netns, node));
         command.addAll(List.of(flags));
         String out = run(command, null, 90);
         if (!out.contains("READY kube-proxy")) {

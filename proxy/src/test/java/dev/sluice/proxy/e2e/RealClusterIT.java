@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -243,6 +244,59 @@ class RealClusterIT {
             assertThat(pods).hasSize(1);
             assertThat(reached(clusterIp, 80, 4)).isEqualTo(pods);
         });
+    }
+
+    @Test
+    void afterCompactionTheInformersGet410GoneRelistAndServeWhatChangedWhileTheyWereAway() throws Exception {
+        cluster.kubectlWithInput(selectorless("compact", "198.18.2.11"), "apply", "-f", "-");
+        String moved = clusterIp("compact");
+        awaitSluice().untilAsserted(() -> assertThat(ask("GET " + POD_IP + " " + moved + " 80")).isEqualTo("OK 198.18.2.11"));
+
+        // Sluice's node loses its link to the API server, so that Sluice does not see the API
+        // server restart (with a fresh watch cache), the objects change, and etcd compacted past
+        // every revision Sluice has seen (direct writes move the revision on first).
+        EtcdGateway etcd = cluster.etcd();
+        long compacted;
+        topology.node().ip("link", "set", "vapi", "down");
+        try {
+            cluster.stop("kube-apiserver");
+            etcd.put("/sluice-test/bump", "1");
+            etcd.put("/sluice-test/bump", "2");
+            cluster.startStopped();
+            cluster.kubectlWithInput(selectorless("compact", "198.18.2.12") + "---\n"
+                    + selectorless("compact-new", "198.18.2.13"), "apply", "-f", "-");
+            compacted = etcd.compact();
+            assertThat(ask("GET " + POD_IP + " " + moved + " 80")).as("the last table serves meanwhile")
+                    .isEqualTo("OK 198.18.2.11");
+        } finally {
+            topology.node().ip("link", "set", "vapi", "up");
+        }
+        // Its watch connections died with the old API server, unnoticed: ending them, as a lost
+        // connection ends, makes Sluice's first request after the outage a watch from the
+        // resourceVersion it last saw.
+        Instant reconnected = Instant.now();
+        topology.node().exec("ss", "-K", "dst", topology.apiServerIp());
+
+        String added = clusterIp("compact-new");
+        awaitSluice().untilAsserted(() -> {
+            assertThat(ask("GET " + POD_IP + " " + moved + " 80")).isEqualTo("OK 198.18.2.12");
+            assertThat(ask("GET " + POD_IP + " " + added + " 80")).isEqualTo("OK 198.18.2.13");
+        });
+
+        // The audit log shows how: Sluice came back watching from a compacted resourceVersion,
+        // that watch ended at once, and a list (the relist) followed.
+        ApiServerAudit.Request expired = ApiServerAudit.watchFromBeforeThenList(cluster.auditLog(),
+                "system:serviceaccount:default:sluice", "endpointslices", reconnected, compacted);
+        // The answer to that very watch, asked again: 410 Gone, as an ERROR event in the stream.
+        String answer = cluster.kubectl("get", "--raw",
+                expired.uri().replace("timeoutSeconds=600", "timeoutSeconds=5"));
+        assertThat(answer).contains("\"type\":\"ERROR\"", "\"code\":410", "\"reason\":\"Expired\"");
+
+        // kube-controller-manager's informers back off for a minute and more after a second API
+        // server restart in a short while; a fresh one keeps the next tests' Deployments from
+        // waiting on that back-off.
+        cluster.stop("kube-controller-manager");
+        cluster.startStopped();
     }
 
     /**
