@@ -30,8 +30,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -57,9 +59,13 @@ import org.slf4j.LoggerFactory;
  * <p>An address that cannot be bound (in use, not local, claimed by another service port,
  * where the first claim wins) is logged, counted and reported by {@link #bindFailures()}, and
  * retried every {@value #RETRY_SECONDS} seconds, and at once by a table that closes a listener
- * (the freed port may be what it waits for); it never affects other listeners. Many bind
- * events in one reconcile are summarised in the log ({@link ReconcileLog}). Connections through a closed listener, or to a removed endpoint, run until
- * they end, or until the drain timeout when one is set.
+ * (the freed port may be what it waits for); it never affects other listeners. A retry pass
+ * tries at most {@value #RETRY_BATCH} failures, in turn ({@link BindRetries}), one bind at a
+ * time, taking the lock for each bind only, so a table waits for one bind at most. At most
+ * {@value #BINDS_IN_FLIGHT} binds are in flight at once, so a table of 50,000 addresses never
+ * opens 50,000 sockets together. Many bind events in one reconcile are summarised in the log
+ * ({@link ReconcileLog}). Connections through a closed listener, or to a removed endpoint,
+ * run until they end, or until the drain timeout when one is set.
  *
  * <p>Threading: the public methods are serialised by this object's monitor (the table
  * publisher's thread and the maintenance thread); event loops never take it. Must not be
@@ -73,6 +79,10 @@ import org.slf4j.LoggerFactory;
 public final class ListenerSet implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
     private static final int RETRY_SECONDS = 5;
+    /** Failed binds retried per pass: 50,000 addresses this host lacks come round in 4 minutes. */
+    static final int RETRY_BATCH = 1_000;
+    /** Sockets opening at once in one reconcile; far below any open-files limit. */
+    static final int BINDS_IN_FLIGHT = 64;
 
     private final Transport transport;
     private final ProxyOptions options;
@@ -96,6 +106,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
     private final ReconcileLog events = new ReconcileLog(log);
+    private final BindRetries retries = new BindRetries(RETRY_BATCH);
     private boolean accepting = true;
     private boolean closed;
 
@@ -333,9 +344,15 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         return result;
     }
 
-    /** Binds every claim whose address is free, all at once, then waits for the results. */
+    /** Binds every claim whose address is free, and logs what happened. */
     private void bind(Iterable<Listener.Claim> claims) {
-        List<Listener> started = new ArrayList<>();
+        attempt(claims);
+        events.flush(RETRY_SECONDS);
+    }
+
+    /** Binds every claim whose address is free, at most {@value #BINDS_IN_FLIGHT} at once. */
+    private void attempt(Iterable<Listener.Claim> claims) {
+        Deque<Listener> started = new ArrayDeque<>();
         for (Listener.Claim claim : claims) {
             Listener owner = listeners.get(claim.address());
             if (owner != null) {
@@ -349,20 +366,27 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             listener.bind = claim.address().protocol() == Protocol.TCP ? bindTcp(slot, listener) : bindUdp(slot, listener);
             listeners.put(claim.address(), listener);
             started.add(listener);
-        }
-        for (Listener listener : started) {
-            Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
-            if (listener.bind.awaitUninterruptibly().isSuccess()) {
-                failures.remove(claim);
-                events.listening("[" + listener.key.serviceName() + "] listening on " + listener.address + " ("
-                        + listener.frontend + ")");
-            } else {
-                listeners.remove(listener.address);
-                Throwable cause = listener.bind.cause();
-                fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            if (started.size() == BINDS_IN_FLIGHT) {
+                settle(started.poll());
             }
         }
-        events.flush(RETRY_SECONDS);
+        while (!started.isEmpty()) {
+            settle(started.poll());
+        }
+    }
+
+    /** Waits for a bind; a failed one is closed by its bootstrap, so it holds no socket. */
+    private void settle(Listener listener) {
+        Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
+        if (listener.bind.awaitUninterruptibly().isSuccess()) {
+            failures.remove(claim);
+            events.listening("[" + listener.key.serviceName() + "] listening on " + listener.address + " ("
+                    + listener.frontend + ")");
+        } else {
+            listeners.remove(listener.address);
+            Throwable cause = listener.bind.cause();
+            fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+        }
     }
 
     private ChannelFuture bindTcp(ServiceSlot slot, Listener listener) {
@@ -393,16 +417,45 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
     }
 
-    private synchronized void maintain() {
-        if (!accepting) {
-            return;
+    private void maintain() {
+        retryFailedBinds(() -> { });
+        synchronized (this) {
+            if (!accepting) {
+                return;
+            }
+            long now = System.nanoTime();
+            slots.all().forEach(slot -> slot.sweep(now));
+            orphans.removeIf(ChannelGroup::isEmpty);
         }
-        if (!failures.isEmpty()) {
-            bind(new ArrayList<>(failures.keySet()));
+    }
+
+    /**
+     * One retry pass: at most {@value #RETRY_BATCH} failures, one bind at a time, the lock taken
+     * for each bind and released before {@code afterEachBind} runs, so a table is applied
+     * between two binds. Returns the binds attempted.
+     */
+    int retryFailedBinds(Runnable afterEachBind) {
+        if (failures.isEmpty()) {
+            return 0;
         }
-        long now = System.nanoTime();
-        slots.all().forEach(slot -> slot.sweep(now));
-        orphans.removeIf(ChannelGroup::isEmpty);
+        int attempted = 0;
+        for (Listener.Claim claim : retries.next(failures.keySet())) {
+            synchronized (this) {
+                if (!accepting) {
+                    break;
+                }
+                if (!failures.containsKey(claim)) {
+                    continue;
+                }
+                attempt(List.of(claim));
+                attempted++;
+            }
+            afterEachBind.run();
+        }
+        synchronized (this) {
+            events.flush(RETRY_SECONDS);
+        }
+        return attempted;
     }
 
     /** The addresses that could not be bound, in service-port order. */

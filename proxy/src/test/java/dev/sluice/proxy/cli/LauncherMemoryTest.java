@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,8 @@ class LauncherMemoryTest {
     Path dir;
     Path cgroup;
     Path proc;
+    /** Environment variables the launcher is started with, beyond the test's own. */
+    private final Map<String, String> environment = new HashMap<>();
 
     @BeforeEach
     void layout() throws IOException {
@@ -35,7 +39,7 @@ class LauncherMemoryTest {
         cgroup = Files.createDirectories(dir.resolve("cgroup"));
         proc = Files.createDirectories(dir.resolve("proc/self"));
         Path java = Files.createDirectories(dir.resolve("jdk/bin")).resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\nenv | grep '^MALLOC_' | sort\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(dir.resolve("sluice.jar"), "not a jar: the stand-in java never opens it");
         meminfo(24 * 1024 * MIB);
@@ -98,6 +102,20 @@ class LauncherMemoryTest {
     }
 
     @Test
+    void theHeapStaysCloseToItsLiveSetAndGlibcKeepsFewArenas() throws Exception {
+        v2("/", String.valueOf(512 * MIB));
+        assertThat(launch()).contains("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "MALLOC_ARENA_MAX=2",
+                "MALLOC_TRIM_THRESHOLD_=131072", "MALLOC_MMAP_THRESHOLD_=131072");
+    }
+
+    @Test
+    void aMallocSettingOfTheUsersWins() throws Exception {
+        v2("/", String.valueOf(512 * MIB));
+        environment.put("MALLOC_ARENA_MAX", "4");
+        assertThat(launch()).contains("MALLOC_ARENA_MAX=4").doesNotContain("MALLOC_ARENA_MAX=2");
+    }
+
+    @Test
     void theStartUpLineNamesHeapDirectMemoryAndTheLimitsOrigin() {
         Properties launcher = new Properties();
         launcher.setProperty("sluice.memory.limit", String.valueOf(640 * MIB));
@@ -134,6 +152,8 @@ class LauncherMemoryTest {
         builder.environment().put("SLUICE_CGROUP_ROOT", cgroup.toString());
         builder.environment().put("SLUICE_PROC_ROOT", proc.getParent().toString());
         builder.environment().remove("SLUICE_JAVA_OPTS");
+        builder.environment().keySet().removeIf(name -> name.startsWith("MALLOC_"));
+        builder.environment().putAll(environment);
         builder.environment().put("JAVA_OPTS", String.join(" ", javaOpts));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
