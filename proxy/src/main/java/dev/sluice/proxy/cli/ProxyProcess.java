@@ -8,6 +8,9 @@ import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
+import dev.sluice.proxy.handover.HandoverClient;
+import dev.sluice.proxy.handover.HandoverMetrics;
+import dev.sluice.proxy.handover.HandoverServer;
 import dev.sluice.proxy.iface.ClusterIpInterface;
 import dev.sluice.proxy.iface.IpCommand;
 import dev.sluice.proxy.iface.StrictArp;
@@ -53,10 +56,25 @@ final class ProxyProcess implements AutoCloseable {
     private TableSource source;
     private InetSocketAddress healthAddress;
     private InetSocketAddress metricsAddress;
+    /** The admin servers and health-check node ports: a successor binds the same ports after a handover. */
+    private volatile HealthServer healthServer;
+    private MetricsServer metricsServer;
+    private HealthCheckNodePorts healthCheckNodePorts;
+    private HandoverServer handoverServer;
+    private HandoverFlags handover = HandoverFlags.none();
 
     /** Starts everything the flags ask for; on failure closes what was started and rethrows. */
     static ProxyProcess start(ProxyFlags flags, ServeMode mode) throws Exception {
+        return start(flags, mode, HandoverFlags.none());
+    }
+
+    /**
+     * As {@link #start(ProxyFlags, ServeMode)}, and with {@code --handover-socket}: takes the
+     * listening sockets from a predecessor serving it, if one runs, then serves it for the next.
+     */
+    static ProxyProcess start(ProxyFlags flags, ServeMode mode, HandoverFlags handover) throws Exception {
         ProxyProcess process = new ProxyProcess();
+        process.handover = handover;
         try {
             process.startAll(flags, mode);
             return process;
@@ -72,23 +90,27 @@ final class ProxyProcess implements AutoCloseable {
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
 
+        boolean exitsAfterHandover = handover.exitsAfterHandover();
+        if (handover.socket != null && !transport.name().equals("epoll")) {
+            throw new IllegalArgumentException("handover-socket: " + handover.socket + " needs the epoll transport"
+                    + " (expected: --transport auto or epoll, on Linux; this is " + transport.name() + ")");
+        }
+
         AdminEventLoop admin = new AdminEventLoop();
         closers.push(admin);
         Metrics metrics = new Metrics(() -> publisher.current().generation());
         closers.push(metrics);
-        if (!flags.healthzBindAddress.isEmpty()) {
-            HealthServer health = new HealthServer(admin,
-                    BindAddress.parse("healthz-bind-address", flags.healthzBindAddress, HealthServer.DEFAULT_PORT),
-                    tracker, flags.healthTimeout, metrics.registry());
-            healthAddress = bind("healthz-bind-address", flags.healthzBindAddress, health::start);
-            closers.push(health);
+        HandoverMetrics handoverMetrics = null;
+        HandoverClient predecessor = null;
+        if (handover.socket != null) {
+            handoverMetrics = new HandoverMetrics(metrics.registry());
+            predecessor = HandoverClient.find(handover.socket, handover.timeout, handoverMetrics);
+            if (predecessor != null) {
+                closers.push(predecessor);
+            }
         }
-        if (!flags.metricsBindAddress.isEmpty()) {
-            MetricsServer server = new MetricsServer(admin,
-                    BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
-            metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
-            closers.push(server);
+        if (predecessor == null) {
+            startAdminServers(flags, mode, admin, metrics);
         }
 
         if (flags.clusterIpInterface != null && !flags.clusterIpInterface.isEmpty()) {
@@ -104,11 +126,12 @@ final class ProxyProcess implements AutoCloseable {
         }
         listeners = new ListenerSet(transport, options, metrics.registry());
         closers.push(listeners);
-        publisher.addListener(listeners);
-        HealthCheckNodePorts healthCheckNodePorts =
-                new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
+        healthCheckNodePorts = new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
         closers.push(healthCheckNodePorts);
-        publisher.addListener(healthCheckNodePorts);
+        if (predecessor == null) {
+            publisher.addListener(listeners);
+            publisher.addListener(healthCheckNodePorts);
+        }
 
         source = switch (mode.kind()) {
             case FILE -> new StaticFileSource(mode.config(), publisher, tracker, metrics.syncObserver());
@@ -116,6 +139,16 @@ final class ProxyProcess implements AutoCloseable {
         };
         closers.push(source);
         source.start();
+
+        if (predecessor != null) {
+            takeOver(predecessor, flags, mode, admin, metrics);
+        }
+        if (handover.socket != null) {
+            handoverServer = new HandoverServer(handover.socket, handover.timeout,
+                    new HandingOver(this, exitsAfterHandover, flags.shutdownGrace), handoverMetrics);
+            closers.push(handoverServer);
+            handoverServer.start();
+        }
 
         BackendTable table = publisher.current();
         log.info("serving generation {}: {} service ports on {} listeners ({} transport, {} event loop thread(s)){}{}",
@@ -127,6 +160,83 @@ final class ProxyProcess implements AutoCloseable {
         if (failures > 0) {
             log.warn("{} frontend address(es) could not be bound yet (logged above); retrying as tables change", failures);
         }
+    }
+
+    /**
+     * With the first table ready: takes the predecessor's listening sockets, serves those the
+     * table wants (the rest close), and binds the admin and health-check ports it released.
+     */
+    private void takeOver(HandoverClient predecessor, ProxyFlags flags, ServeMode mode, AdminEventLoop admin,
+            Metrics metrics) throws IOException {
+        listeners.adopt(predecessor.take());
+        publisher.addListenerCaughtUp(listeners);
+        predecessor.serving(listeners.boundAddresses().size());
+        log.info("took over from pid {}: serving {} listener(s)", predecessor.predecessorPid(),
+                listeners.boundAddresses().size());
+        synchronized (closers) {
+            closers.remove(predecessor);
+        }
+        predecessor.close();
+        startAdminServers(flags, mode, admin, metrics);
+        publisher.addListenerCaughtUp(healthCheckNodePorts);
+    }
+
+    private void startAdminServers(ProxyFlags flags, ServeMode mode, AdminEventLoop admin, Metrics metrics)
+            throws IOException {
+        if (!flags.healthzBindAddress.isEmpty()) {
+            HealthServer health = new HealthServer(admin,
+                    BindAddress.parse("healthz-bind-address", flags.healthzBindAddress, HealthServer.DEFAULT_PORT),
+                    tracker, flags.healthTimeout, metrics.registry());
+            healthAddress = bind("healthz-bind-address", flags.healthzBindAddress, health::start);
+            closers.push(health);
+            healthServer = health;
+        }
+        if (!flags.metricsBindAddress.isEmpty()) {
+            MetricsServer server = new MetricsServer(admin,
+                    BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
+                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
+            metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
+            closers.push(server);
+            metricsServer = server;
+        }
+    }
+
+    /**
+     * After a handover: releases the ports the successor binds next (admin servers, health-check
+     * node ports) and leaves the Service addresses on the interface to it. Called once, on the
+     * handover's worker thread.
+     */
+    void releaseToSuccessor() {
+        publisher.removeListener(healthCheckNodePorts);
+        healthCheckNodePorts.close();
+        for (AutoCloseable server : new AutoCloseable[] {healthServer, metricsServer}) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    log.warn("closing {} failed", server, e);
+                }
+            }
+        }
+        ClusterIpInterface addresses = clusterIp;
+        if (addresses != null) {
+            synchronized (closers) {
+                closers.remove(addresses);
+            }
+            log.info("leaving the Service addresses on {} to the successor", addresses.device());
+        }
+    }
+
+    /** Readiness passes to a successor while it takes over. */
+    void successorConnected(boolean connected) {
+        HealthServer health = healthServer;
+        if (health != null) {
+            health.handingOver(connected);
+        }
+    }
+
+    ListenerSet listeners() {
+        return listeners;
     }
 
     private TableSource kubernetesSource(ProxyFlags flags, ServeMode mode, Balance balance, Metrics metrics) {
@@ -177,6 +287,9 @@ final class ProxyProcess implements AutoCloseable {
     void shutdown(Duration grace) throws InterruptedException {
         if (stopped.getCount() == 0) {
             return;
+        }
+        if (handoverServer != null) {
+            handoverServer.awaitIdle(handover.timeout);
         }
         if (listeners != null) {
             listeners.stopAccepting();

@@ -23,6 +23,8 @@ final class Listener {
     /** The TCP connections this listener accepted and that are still open. */
     final ChannelGroup connections;
     ChannelFuture bind;
+    /** Registered from a socket a predecessor handed over rather than bound here. */
+    boolean adopted;
 
     Listener(ServicePortKey key, Frontend frontend, Address address) {
         this.key = key;

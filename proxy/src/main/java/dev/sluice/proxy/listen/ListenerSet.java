@@ -22,7 +22,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -80,6 +83,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final Map<Listener.Claim, BindFailure> failures = new LinkedHashMap<>();
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
+    /** Listening sockets a predecessor handed over, not yet wanted by a table; see {@link #adopt}. */
+    private final Map<Listener.Address, Channel> inherited = new HashMap<>();
     private boolean accepting = true;
     private boolean closed;
     /** Replaced under this object's monitor after every reconcile; read by status pages without locking. */
@@ -130,6 +135,72 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             toBind.putIfAbsent(claim, Boolean.TRUE);
         }
         bind(toBind.keySet());
+        closeInherited();
+    }
+
+    /**
+     * Sockets a predecessor handed over (unregistered channels of this set's transport, bound
+     * and listening, TCP or UDP). The next table registers those it wants instead of binding
+     * their addresses anew and closes the rest, as a table change closes a listener it no longer
+     * wants: call before the first table.
+     */
+    public synchronized void adopt(List<Channel> sockets) {
+        for (Channel socket : sockets) {
+            Protocol protocol = socket instanceof ServerChannel ? Protocol.TCP : Protocol.UDP;
+            inherited.put(new Listener.Address(protocol, (InetSocketAddress) socket.localAddress()), socket);
+        }
+    }
+
+    private void closeInherited() {
+        if (inherited.isEmpty()) {
+            return;
+        }
+        log.info("closing {} listener(s) handed over but not wanted by this table: {}", inherited.size(),
+                new TreeSet<>(inherited.keySet().stream().map(Listener.Address::toString).toList()));
+        inherited.values().forEach(socket -> socket.unsafe().closeForcibly());
+        inherited.clear();
+    }
+
+    /**
+     * Stops reading from every listening socket without closing it, for a successor about to
+     * take them: new connections and datagrams wait in the kernel's queues of the sockets
+     * themselves, which the successor's copies share. Later tables are ignored until
+     * {@link #resumeAfterHandover()} or {@link #stopAccepting()}. Returns the paused channels.
+     */
+    public synchronized List<Channel> pauseForHandover() {
+        List<Channel> paused = new ArrayList<>();
+        if (!accepting) {
+            return paused;
+        }
+        accepting = false;
+        for (Listener listener : listeners.values()) {
+            paused.add(listener.channel());
+        }
+        setReading(paused, false);
+        log.info("paused {} listener(s) for a handover", paused.size());
+        return paused;
+    }
+
+    /** Reads from every listening socket again after a handover failed; the next table applies as usual. */
+    public synchronized void resumeAfterHandover() {
+        if (accepting || closed) {
+            return;
+        }
+        accepting = true;
+        List<Channel> paused = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            paused.add(listener.channel());
+        }
+        setReading(paused, true);
+    }
+
+    /** Waits until each channel's event loop has applied the change, so no accept races it. */
+    private static void setReading(List<Channel> channels, boolean reading) {
+        List<Future<?>> applied = new ArrayList<>();
+        for (Channel channel : channels) {
+            applied.add(channel.eventLoop().submit(() -> channel.config().setAutoRead(reading)));
+        }
+        applied.forEach(Future::awaitUninterruptibly);
     }
 
     private void upsert(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
@@ -241,7 +312,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             ServiceSlot slot = slots.get(claim.key());
             Listener listener = new Listener(claim.key(), claim.frontend(), claim.address());
-            listener.bind = claim.address().protocol() == Protocol.TCP ? bindTcp(slot, listener) : bindUdp(slot, listener);
+            Channel adopted = inherited.remove(claim.address());
+            listener.bind = claim.address().protocol() == Protocol.TCP
+                    ? bindTcp(slot, listener, (ServerChannel) adopted) : bindUdp(slot, listener, (DatagramChannel) adopted);
             listeners.put(claim.address(), listener);
             started.add(listener);
         }
@@ -249,7 +322,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
             if (listener.bind.awaitUninterruptibly().isSuccess()) {
                 failures.remove(claim);
-                log.info("[{}] listening on {} ({})", listener.key.serviceName(), listener.address, listener.frontend);
+                log.info("[{}] listening on {} ({}){}", listener.key.serviceName(), listener.address, listener.frontend,
+                        listener.adopted ? ", adopted from the predecessor" : "");
             } else {
                 listeners.remove(listener.address);
                 Throwable cause = listener.bind.cause();
@@ -263,22 +337,30 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         status = new ListenerStatus(boundAddresses(), bindFailures());
     }
 
-    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener) {
+    /** Binds a new socket, or registers one adopted from a predecessor (already bound and listening). */
+    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener, ServerChannel adopted) {
         TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
-        return TcpForwarder.configure(new ServerBootstrap())
+        ServerBootstrap bootstrap = TcpForwarder.configure(new ServerBootstrap())
                 .group(group)
-                .channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
-                .childHandler(forwarder.childHandler())
+                .childHandler(forwarder.childHandler());
+        if (adopted != null) {
+            listener.adopted = true;
+            return bootstrap.channelFactory(() -> adopted).register();
+        }
+        return bootstrap.channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
                 .bind(listener.address.socket());
     }
 
-    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener) {
+    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener, DatagramChannel adopted) {
         UdpForwarder forwarder = new UdpForwarder(slot, listener.frontend.type(), settings);
-        return new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap()
                 .group(group)
-                .channel(transport.datagramChannel())
-                .handler(forwarder.frontendHandler())
-                .bind(listener.address.socket());
+                .handler(forwarder.frontendHandler());
+        if (adopted != null) {
+            listener.adopted = true;
+            return bootstrap.channelFactory(() -> adopted).register();
+        }
+        return bootstrap.channel(transport.datagramChannel()).bind(listener.address.socket());
     }
 
     private void fail(Listener.Claim claim, String reason) {
@@ -334,7 +416,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * shutdown. Established connections continue.
      */
     public synchronized void stopAccepting() {
-        if (!accepting) {
+        if (!accepting && listeners.isEmpty()) {
             return;
         }
         accepting = false;
@@ -365,6 +447,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             closed = true;
             stopAccepting();
+            closeInherited();
             maintenance.shutdownNow();
             // Connections first, so the event loops see them close before they stop.
             orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));

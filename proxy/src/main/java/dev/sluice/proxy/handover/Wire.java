@@ -1,0 +1,106 @@
+package dev.sluice.proxy.handover;
+
+import dev.sluice.discovery.model.Addresses;
+import dev.sluice.discovery.model.Protocol;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The handover protocol's words, one line each, and what both sides share. Two connections per
+ * handover: the control connection carries lines both ways; the successor opens a second one
+ * for the sockets themselves, one file descriptor per message, since in the read mode that
+ * receives descriptors a message without one is not delivered.
+ *
+ * <pre>
+ * successor                           predecessor
+ * HELLO pid                    -&gt;
+ *                              &lt;-     WAIT pid | REFUSED reason
+ * (first table ready) TAKE     -&gt;     stops reading its listening sockets
+ *                              &lt;-     LISTENERS n, then n lines "TCP|UDP ip port"
+ * second connection: FDS       -&gt;     (same peer pid as the control connection)
+ *                              &lt;-     n descriptors, in the order listed
+ * READY n                      -&gt;
+ *                              &lt;-     COMMIT | ABORT reason   (timeout applies until here)
+ * (registers what it wants) SERVING n -&gt;
+ *                              &lt;-     DONE (its admin ports and this socket released)
+ * </pre>
+ */
+final class Wire {
+    static final String HELLO = "HELLO";
+    static final String WAIT = "WAIT";
+    static final String REFUSED = "REFUSED";
+    static final String TAKE = "TAKE";
+    static final String LISTENERS = "LISTENERS";
+    static final String FDS = "FDS";
+    static final String READY = "READY";
+    static final String COMMIT = "COMMIT";
+    static final String ABORT = "ABORT";
+    static final String SERVING = "SERVING";
+    static final String DONE = "DONE";
+    /** Longest line either side accepts. */
+    static final int MAX_LINE = 512;
+
+    private Wire() {
+    }
+
+    /** One listening socket as the offer lists it. */
+    record Offered(Protocol protocol, InetSocketAddress address) {
+        static Offered of(Channel channel) {
+            Protocol protocol = channel instanceof ServerChannel ? Protocol.TCP : Protocol.UDP;
+            return new Offered(protocol, (InetSocketAddress) channel.localAddress());
+        }
+
+        String line() {
+            return protocol + " " + address.getAddress().getHostAddress() + " " + address.getPort();
+        }
+
+        static Offered parse(String line) {
+            String[] words = line.split(" ");
+            if (words.length != 3 || !(words[0].equals("TCP") || words[0].equals("UDP"))) {
+                throw new IllegalStateException("handover: " + line + " (expected: TCP|UDP ip port)");
+            }
+            try {
+                // A literal address: getByName does no look-up for one.
+                InetAddress ip = InetAddress.getByName(words[1]);
+                return new Offered(Protocol.valueOf(words[0]), new InetSocketAddress(ip, Integer.parseInt(words[2])));
+            } catch (UnknownHostException | NumberFormatException e) {
+                throw new IllegalStateException("handover: " + line + " (expected: TCP|UDP ip port)", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return protocol + " " + Addresses.format(address);
+        }
+    }
+
+    /** The uid this process runs as: the owner of /proc/self. */
+    static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long ownPid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** One epoll loop for the handover's Unix sockets: they need epoll, whatever the data path uses. */
+    static EventLoopGroup newGroup() {
+        return new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-handover", true),
+                EpollIoHandler.newFactory());
+    }
+}
