@@ -100,11 +100,10 @@ final class ProxyProcess implements AutoCloseable {
         closers.push(admin);
         Metrics metrics = new Metrics(() -> publisher.current().generation());
         closers.push(metrics);
-        HandoverMetrics handoverMetrics = null;
+        HandoverMetrics handoverMetrics = handover.socket == null ? null : new HandoverMetrics(metrics.registry());
         HandoverClient predecessor = null;
         if (handover.socket != null) {
-            handoverMetrics = new HandoverMetrics(metrics.registry());
-            predecessor = HandoverClient.find(handover.socket, handover.timeout, handoverMetrics);
+            predecessor = oneLine(() -> HandoverClient.find(handover.socket, handover.timeout, handoverMetrics));
             if (predecessor != null) {
                 closers.push(predecessor);
             }
@@ -141,7 +140,11 @@ final class ProxyProcess implements AutoCloseable {
         source.start();
 
         if (predecessor != null) {
-            takeOver(predecessor, flags, mode, admin, metrics);
+            HandoverClient from = predecessor;
+            oneLine(() -> {
+                takeOver(from, flags, mode, admin, metrics);
+                return from;
+            });
         }
         if (handover.socket != null) {
             handoverServer = new HandoverServer(handover.socket, handover.timeout,
@@ -179,6 +182,19 @@ final class ProxyProcess implements AutoCloseable {
         predecessor.close();
         startAdminServers(flags, mode, admin, metrics);
         publisher.addListenerCaughtUp(healthCheckNodePorts);
+    }
+
+    private interface HandoverStep<T> {
+        T run() throws IOException;
+    }
+
+    /** A failed handover is the user's to act on: one line naming the socket, no stack trace. */
+    private static <T> T oneLine(HandoverStep<T> step) {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     private void startAdminServers(ProxyFlags flags, ServeMode mode, AdminEventLoop admin, Metrics metrics)

@@ -1,0 +1,353 @@
+package dev.sluice.proxy.handover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.proxy.SluiceJar;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real sluice processes on loopback hand their listening sockets over through
+ * {@code --handover-socket}, under load and when the handover goes wrong. Both use the same
+ * admin ports, as two pods of a DaemonSet on one node's network do.
+ */
+class HandoverIT {
+    private static final Duration EXIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private final List<SluiceJar> started = new ArrayList<>();
+    private final int healthPort = freePort();
+    private final int metricsPort = freePort();
+
+    @AfterEach
+    void stopAndCheckLeaks() {
+        started.forEach(SluiceJar::close);
+        for (SluiceJar sluice : started) {
+            assertThat(sluice.output()).as("Netty's leak detector (paranoid)").doesNotContain("LEAK:");
+        }
+    }
+
+    /**
+     * Shows that under load no new connection is refused or reset across a handover, that the
+     * successor serves new connections, and that the 32 established streams keep their bytes
+     * intact and finish through the predecessor, which then exits 0. (Established connections
+     * are drained, not handed over.)
+     */
+    @Test
+    void underLoadNoConnectionIsRefusedAndEstablishedStreamsDrainIntact() throws Exception {
+        try (Echo echo = new Echo()) {
+            int port = freePort();
+            Path config = config("web", port, echo.tcpPort(), "TCP");
+            SluiceJar old = sluice(config, "--shutdown-grace=60s");
+            old.awaitLine("serving handovers on");
+            TcpLoad load = new TcpLoad(port, 32);
+            try {
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> load.leastVerified() > 64 * 1024 && load.newConnectionsOk.get() > 20);
+                SluiceJar next = sluice(config);
+                next.awaitLine("took over from pid");
+                old.awaitLine("handed 1 listening socket\\(s\\) to pid");
+                long okAtHandover = load.newConnectionsOk.get();
+                long streamedAtHandover = load.leastVerified();
+                await().atMost(Duration.ofSeconds(20)).until(() -> load.newConnectionsOk.get() > okAtHandover + 50
+                        && load.leastVerified() > streamedAtHandover + 64 * 1024);
+                assertThat(old.isAlive()).as("the predecessor drains its 32 streams").isTrue();
+                load.close();
+                assertThat(old.awaitExit(EXIT)).isZero();
+                assertThat(load.failures).isEmpty();
+                assertThat(load.refused.get()).isZero();
+                assertThat(load.resets.get()).isZero();
+                assertThat(load.streamsFinished.get()).isEqualTo(32);
+                assertThat(echoOnce(port)).as("a new connection after the predecessor exited").isTrue();
+                assertThat(get(metricsPort, "/metrics")).contains("sluice_handover_listeners_received_total 1.0");
+            } finally {
+                load.close();
+            }
+        }
+    }
+
+    /** Shows that DNS-like UDP requests sent before, during and after a handover all get their answer. */
+    @Test
+    void udpRequestsAreAnsweredAcrossTheHandover() throws Exception {
+        try (Echo echo = new Echo(); DatagramSocket client = new DatagramSocket()) {
+            int port = freePort();
+            Path config = config("dns", port, echo.udpPort(), "UDP");
+            SluiceJar old = sluice(config);
+            old.awaitLine("serving handovers on");
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            client.setSoTimeout(300);
+            CompletableFuture<SluiceJar> successor = CompletableFuture.supplyAsync(() -> {
+                SluiceJar next = sluice(config);
+                next.awaitLine("took over from pid");
+                return next;
+            });
+            int answered = 0;
+            int retries = 0;
+            int afterTakeover = 0;
+            for (int request = 0; afterTakeover < 100; request++) {
+                int tries = 0;
+                while (!ask(client, "request-" + request)) {
+                    assertThat(++tries).as("tries for request " + request).isLessThan(5);
+                    retries++;
+                }
+                answered++;
+                if (successor.isDone()) {
+                    afterTakeover++;
+                }
+            }
+            successor.join();
+            assertThat(old.awaitExit(EXIT)).isZero();
+            assertThat(ask(client, "after-exit")).isTrue();
+            assertThat(answered).isGreaterThan(100);
+            System.out.printf("udp: %d requests answered, %d retries%n", answered, retries);
+        }
+    }
+
+    /**
+     * Shows a handover to a process whose config dropped one service and added another: the
+     * dropped one stops listening but its open connection goes on in the predecessor, the new
+     * one listens, the kept one is served by the successor.
+     */
+    @Test
+    void configChangeDrainsTheDroppedServiceAndListensOnTheNewOne() throws Exception {
+        try (Echo echo = new Echo()) {
+            int kept = freePort();
+            int dropped = freePort();
+            int added = freePort();
+            SluiceJar old = sluice(config(echo, List.of("kept", "dropped"), List.of(kept, dropped)),
+                    "--shutdown-grace=60s");
+            old.awaitLine("serving handovers on");
+            try (Socket open = connect(dropped)) {
+                assertThat(echo(open, "before")).isTrue();
+                SluiceJar next = sluice(config(echo, List.of("kept", "added"), List.of(kept, added)));
+                next.awaitLine("took over from pid");
+                assertThat(next.output()).contains("closing 1 listener(s) handed over but not wanted by this table");
+                assertThat(echoOnce(kept)).isTrue();
+                assertThat(echoOnce(added)).isTrue();
+                assertThat(refused(dropped)).as("the dropped service's port").isTrue();
+                assertThat(echo(open, "after")).as("the dropped service's open connection").isTrue();
+                assertThat(old.isAlive()).isTrue();
+            }
+            assertThat(old.awaitExit(EXIT)).isZero();
+        }
+    }
+
+    /**
+     * Shows that a successor which goes away after the predecessor paused its listeners, or
+     * never confirms, leaves the predecessor serving: a connection made while the listener was
+     * paused is accepted once it resumes, not refused.
+     */
+    @Test
+    void successorGoneOrSilentMidwayLeavesThePredecessorServing() throws Exception {
+        try (Echo echo = new Echo()) {
+            int port = freePort();
+            SluiceJar old = sluice(config("web", port, echo.tcpPort(), "TCP"), "--handover-timeout=2s");
+            old.awaitLine("serving handovers on");
+            Path socket = dir.resolve("handover.sock");
+
+            try (UnixLines successor = UnixLines.connect(socket)) {
+                successor.send("HELLO 1");
+                assertThat(successor.readLine()).startsWith("WAIT ");
+                successor.send("TAKE");
+                assertThat(successor.readLine()).isEqualTo("LISTENERS 1");
+                assertThat(successor.readLine()).isEqualTo("TCP 127.0.0.1 " + port);
+            }
+            old.awaitLine("handover to pid \\d+ failed at OFFERED: the successor closed the connection;"
+                    + " still serving 1 listening socket\\(s\\), reading them again");
+            assertThat(echoOnce(port)).isTrue();
+
+            try (UnixLines successor = UnixLines.connect(socket); UnixLines descriptors = UnixLines.connect(socket)) {
+                successor.send("HELLO 1");
+                assertThat(successor.readLine()).startsWith("WAIT ");
+                successor.send("TAKE");
+                assertThat(successor.readLine()).isEqualTo("LISTENERS 1");
+                assertThat(successor.readLine()).isEqualTo("TCP 127.0.0.1 " + port);
+                descriptors.send("FDS");
+                CompletableFuture<Boolean> whilePaused = CompletableFuture.supplyAsync(() -> echoOnce(port));
+                old.awaitLine("no READY within 2000 ms \\(--handover-timeout\\); still serving 1 listening socket");
+                assertThat(successor.readLine()).startsWith("ABORT ");
+                assertThat(whilePaused.get(20, TimeUnit.SECONDS)).as("a connection made while paused").isTrue();
+            }
+            assertThat(echoOnce(port)).isTrue();
+            assertThat(get(metricsPort, "/metrics"))
+                    .contains("sluice_handover_failures_total{reason=\"successor_gone\"} 1.0")
+                    .contains("sluice_handover_failures_total{reason=\"timeout\"} 1.0");
+            assertThat(old.isAlive()).isTrue();
+        }
+    }
+
+    /** Shows that a second successor, while a handover runs, is refused with a message naming the first. */
+    @Test
+    void aSecondSuccessorIsRefusedWhileAHandoverRuns() throws Exception {
+        try (Echo echo = new Echo()) {
+            int port = freePort();
+            Path config = config("web", port, echo.tcpPort(), "TCP");
+            SluiceJar old = sluice(config);
+            old.awaitLine("serving handovers on");
+            try (UnixLines first = UnixLines.connect(dir.resolve("handover.sock"))) {
+                first.send("HELLO 4242");
+                assertThat(first.readLine()).startsWith("WAIT ");
+                SluiceJar second = sluice(config);
+                assertThat(second.awaitExit(EXIT)).isNotZero();
+                assertThat(second.output()).contains("REFUSED a handover to pid", "is running (expected: one successor at a time)");
+                assertThat(echoOnce(port)).isTrue();
+            }
+            old.awaitLine("handover to pid \\d+ failed at RESERVED");
+            assertThat(echoOnce(port)).isTrue();
+            assertThat(old.isAlive()).isTrue();
+        }
+    }
+
+    /** Shows that the socket is private to its uid, and that a peer of another uid is refused even when it can connect. */
+    @Test
+    void aPeerOfAnotherUidIsRefused() throws Exception {
+        assumeThat(Files.getAttribute(Path.of("/proc/self"), "unix:uid")).as("needs root to run a peer as uid 65534").isEqualTo(0);
+        assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv (util-linux)").exists();
+        try (Echo echo = new Echo()) {
+            int port = freePort();
+            SluiceJar old = sluice(config("web", port, echo.tcpPort(), "TCP"));
+            old.awaitLine("serving handovers on");
+            Path socket = dir.resolve("handover.sock");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+            // Let the other uid reach the socket at all, so the peer-credential check is what refuses it.
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            Process peer = new ProcessBuilder("/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", Path.of(UnixLines.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString(),
+                    UnixLines.class.getName(), socket.toString(), "HELLO 1").redirectErrorStream(true).start();
+            assertThat(peer.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String answer = new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(answer).isEqualTo("REFUSED peer uid 65534 (expected: uid 0)");
+            old.awaitLine("handover refused: peer pid \\d+ runs as uid 65534 \\(expected: uid 0\\)");
+            assertThat(echoOnce(port)).isTrue();
+        }
+    }
+
+    private SluiceJar sluice(Path config, String... extra) {
+        List<String> args = new ArrayList<>(List.of("run", "--config=" + config,
+                "--handover-socket=" + dir.resolve("handover.sock"),
+                "--healthz-bind-address=127.0.0.1:" + healthPort, "--metrics-bind-address=127.0.0.1:" + metricsPort));
+        args.addAll(Arrays.asList(extra));
+        try {
+            SluiceJar sluice = SluiceJar.start(args.toArray(String[]::new));
+            synchronized (started) {
+                started.add(sluice);
+            }
+            return sluice;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path config(String name, int port, int backend, String protocol) throws IOException {
+        Path file = Files.createTempFile(dir, "sluice", ".yaml");
+        Files.writeString(file, "services:\n  - name: " + name + "\n    listen: \"127.0.0.1:" + port + "\"\n"
+                + "    backends: [\"127.0.0.1:" + backend + "\"]\n    protocol: " + protocol + "\n");
+        return file;
+    }
+
+    private Path config(Echo echo, List<String> names, List<Integer> ports) throws IOException {
+        StringBuilder yaml = new StringBuilder("services:\n");
+        for (int i = 0; i < names.size(); i++) {
+            yaml.append("  - name: ").append(names.get(i)).append("\n    listen: \"127.0.0.1:").append(ports.get(i))
+                    .append("\"\n    backends: [\"127.0.0.1:").append(echo.tcpPort()).append("\"]\n");
+        }
+        Path file = Files.createTempFile(dir, "sluice", ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private static boolean echo(Socket socket, String text) throws IOException {
+        byte[] sent = text.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(sent);
+        byte[] back = new byte[sent.length];
+        new DataInputStream(socket.getInputStream()).readFully(back);
+        return Arrays.equals(sent, back);
+    }
+
+    private static boolean echoOnce(int port) {
+        try (Socket socket = connect(port)) {
+            return echo(socket, "hello " + port);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean refused(int port) throws IOException {
+        try (Socket socket = connect(port)) {
+            return false;
+        } catch (ConnectException e) {
+            return true;
+        }
+    }
+
+    private static boolean ask(DatagramSocket client, String request) throws IOException {
+        byte[] sent = request.getBytes(StandardCharsets.UTF_8);
+        client.send(new DatagramPacket(sent, sent.length));
+        byte[] buffer = new byte[512];
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        while (System.nanoTime() < deadline) {
+            DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+            try {
+                client.receive(reply);
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+            // A late answer to an earlier try of another request is skipped.
+            if (new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8).equals(request)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String get(int port, String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+}
