@@ -41,5 +41,6 @@ RUN JAVA_OPTS="-XX:ArchiveClassesAtExit=/opt/sluice/lib/sluice.jsa -Xlog:cds=off
 # healthz and livez, metrics
 EXPOSE 10256 10249
 USER 65532:65532
+# The launcher sizes heap and direct memory from the container's memory limit.
 ENTRYPOINT ["/opt/sluice/bin/sluice"]
 CMD ["--help"]

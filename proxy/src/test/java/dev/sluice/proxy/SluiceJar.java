@@ -60,6 +60,28 @@ public final class SluiceJar implements AutoCloseable {
         return new SluiceJar(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /**
+     * Starts {@code bin/sluice ARGS...} exactly as users do: the launcher's own JVM options, none
+     * added ({@code JAVA_OPTS} and {@code SLUICE_JAVA_OPTS} are cleared).
+     */
+    public static SluiceJar launch(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of("..", "bin", "sluice").toAbsolutePath().normalize().toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SLUICE_JAR",
+                Path.of(System.getProperty("sluice.jar", "target/sluice.jar")).toAbsolutePath().toString());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().remove("SLUICE_JAVA_OPTS");
+        return new SluiceJar(builder.start());
+    }
+
+    /** How many lines it printed so far. */
+    public int lineCount() {
+        return lines.size();
+    }
+
     /** Waits up to 30 s for a line matching {@code regex}. */
     public Line awaitLine(String regex) {
         Pattern pattern = Pattern.compile(regex);

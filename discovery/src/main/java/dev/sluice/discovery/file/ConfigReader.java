@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
     private static final List<String> TOP_KEYS = List.of("services", "settings");
     private static final List<String> SERVICE_KEYS = List.of("name", "listen", "backends", "protocol", "balance",
-            "maxConnections", "sessionAffinity", "sourceRanges");
+            "maxConnections", "sessionAffinity", "sourceRanges", "metrics");
     private static final List<String> AFFINITY_KEYS = List.of("timeoutSeconds");
     /** Service names appear in logs, metric labels and table keys: keep them plain. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
@@ -101,12 +101,14 @@ final class ConfigReader {
         YamlNode ranges = optional(service, "sourceRanges");
         YamlNode balance = optional(service, "balance");
         YamlNode maxConnections = optional(service, "maxConnections");
+        YamlNode metrics = optional(service, "metrics");
         return new ServicePolicy(false, false,
                 affinity == null ? null : affinity(affinity, path + ".sessionAffinity"),
                 ranges == null ? List.of() : sourceRanges(ranges, path + ".sourceRanges"),
                 0,
                 balance == null ? Balance.ROUND_ROBIN : balance(balance, path + ".balance"),
-                maxConnections == null ? 0 : integer(maxConnections, path + ".maxConnections", 0, Integer.MAX_VALUE));
+                maxConnections == null ? 0 : integer(maxConnections, path + ".maxConnections", 0, Integer.MAX_VALUE),
+                metrics != null && bool(metrics, path + ".metrics"));
     }
 
     private String name(YamlNode node, String path) {
@@ -254,6 +256,13 @@ final class ConfigReader {
             values.put(field.key(), scalar.text());
         }
         return Collections.unmodifiableMap(values);
+    }
+
+    private boolean bool(YamlNode node, String path) {
+        if (!(node instanceof Scalar scalar) || scalar.kind() != Kind.BOOLEAN) {
+            throw problem(node, path, "true or false", "wrong-type");
+        }
+        return Boolean.parseBoolean(scalar.text());
     }
 
     private int integer(YamlNode node, String path, int min, int max) {

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param healthCheckNodePort the health-check node port, or 0 for none
  * @param balance             how an endpoint is picked
  * @param maxConnections      concurrent connections allowed to this service port, 0 for no limit
+ * @param metrics             the user asked for this service's own metric series (annotation
+ *                            {@code sluice.dev/metrics: "true"}, standalone {@code metrics: true})
  */
 public record ServicePolicy(
         boolean internalLocal,
@@ -21,11 +23,18 @@ public record ServicePolicy(
         List<Cidr> sourceRanges,
         int healthCheckNodePort,
         Balance balance,
-        int maxConnections) {
+        int maxConnections,
+        boolean metrics) {
 
     /** Cluster-wide traffic, no affinity, no source ranges, round robin, no limit. */
     public static final ServicePolicy DEFAULT =
             new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
+
+    /** A policy whose service did not ask for its own metric series. */
+    public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
+            int healthCheckNodePort, Balance balance, int maxConnections) {
+        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, false);
+    }
 
     public ServicePolicy {
         sourceRanges = List.copyOf(sourceRanges);

@@ -19,6 +19,7 @@ import java.util.Map;
 final class PolicyReader {
     static final String BALANCE_ANNOTATION = "sluice.dev/balance";
     static final String MAX_CONNECTIONS_ANNOTATION = "sluice.dev/max-connections";
+    static final String METRICS_ANNOTATION = "sluice.dev/metrics";
 
     private PolicyReader() {
     }
@@ -136,6 +137,27 @@ final class PolicyReader {
         }
         skips.service("invalid-annotation");
         return 0;
+    }
+
+    /**
+     * The {@code sluice.dev/metrics} annotation: {@code "true"} asks for this Service's own
+     * metric series, {@code "false"} or unset does not; anything else is reported as
+     * {@code invalid-annotation} and means no.
+     */
+    static boolean metrics(Map<String, String> annotations, Skips skips) {
+        String value = annotations == null ? null : annotations.get(METRICS_ANNOTATION);
+        if (value == null) {
+            return false;
+        }
+        switch (value.trim()) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                skips.service("invalid-annotation");
+                return false;
+        }
     }
 
     private static Cidr parseCidr(String text) {

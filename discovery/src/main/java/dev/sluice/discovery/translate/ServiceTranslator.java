@@ -157,6 +157,7 @@ public final class ServiceTranslator {
         Map<String, String> annotations = service.getMetadata().getAnnotations();
         Balance balance = PolicyReader.balance(annotations, node.defaultBalance(), skips);
         int maxConnections = PolicyReader.maxConnections(annotations, skips);
+        boolean metrics = PolicyReader.metrics(annotations, skips);
         SliceEndpoints endpoints = SliceEndpoints.read(namespace, name, slices, node.nodeName(), skips);
 
         List<ServiceEntry> entries = new ArrayList<>();
@@ -166,7 +167,7 @@ public final class ServiceTranslator {
             }
             SourceRanges familyRanges = ranges.get(family);
             ServicePolicy policy = new ServicePolicy(internalLocal, externalLocal, affinity, familyRanges.ranges(),
-                    healthCheckNodePort, balance, maxConnections);
+                    healthCheckNodePort, balance, maxConnections, metrics);
             for (PortSpec port : ports) {
                 int nodePort = nodePortType ? port.nodePort() : 0;
                 TreeSet<Frontend> frontends = new TreeSet<>();

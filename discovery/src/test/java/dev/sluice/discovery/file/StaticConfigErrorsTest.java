@@ -121,6 +121,10 @@ class StaticConfigErrorsTest {
                           - {name: web, listen: "127.0.0.1:8080", maxConnections: "10"}
                         """, "2:59: services[0].maxConnections: \"10\" (expected: an integer 0..2147483647)",
                         "wrong-type"),
+                invalid("metrics as a string", """
+                        services:
+                          - {name: web, listen: "127.0.0.1:8080", metrics: "yes"}
+                        """, "2:52: services[0].metrics: \"yes\" (expected: true or false)", "wrong-type"),
                 invalid("port as a bare number", """
                         services:
                           - name: web
@@ -153,7 +157,7 @@ class StaticConfigErrorsTest {
                           - name: web
                             listn: "127.0.0.1:8080"
                         """, "3:5: services[0].listn: unknown key (expected: one of name, listen, backends, protocol,"
-                                + " balance, maxConnections, sessionAffinity, sourceRanges; did you mean listen?)",
+                                + " balance, maxConnections, sessionAffinity, sourceRanges, metrics; did you mean listen?)",
                         "unknown-key"),
                 invalid("unknown affinity key", """
                         services:

@@ -58,11 +58,12 @@ class StaticConfigTest {
                     maxConnections: 500
                     sessionAffinity: {timeoutSeconds: 60}
                     sourceRanges: ["198.18.0.0/15", "2001:db8::/32"]
+                    metrics: true
                 """);
 
         assertThat(config.services().get(0).policy()).isEqualTo(new ServicePolicy(false, false,
                 new SessionAffinity(60), List.of(Cidr.parse("198.18.0.0/15"), Cidr.parse("2001:db8::/32")), 0,
-                Balance.LEAST_CONNECTIONS, 500));
+                Balance.LEAST_CONNECTIONS, 500, true));
     }
 
     @Test

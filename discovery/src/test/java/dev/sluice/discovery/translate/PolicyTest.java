@@ -103,7 +103,11 @@ class PolicyTest {
                         p -> p.balance() == Balance.ROUND_ROBIN),
                 new Case("max-connections annotation",
                         s -> annotate(s, PolicyReader.MAX_CONNECTIONS_ANNOTATION, "250"), BOTH, null,
-                        p -> p.maxConnections() == 250));
+                        p -> p.maxConnections() == 250),
+                new Case("metrics annotation asks for the service's own series",
+                        s -> annotate(s, PolicyReader.METRICS_ANNOTATION, "true"), BOTH, null, p -> p.metrics()),
+                new Case("without the metrics annotation the service has no series of its own",
+                        s -> { }, BOTH, null, p -> !p.metrics()));
     }
 
     @ParameterizedTest(name = "{0}")

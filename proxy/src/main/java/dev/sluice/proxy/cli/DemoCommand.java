@@ -87,6 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
         yaml.append("services:\n");
         yaml.append("  - name: web\n");
         yaml.append("    listen: [\"").append(listen).append("\"]\n");
+        // The demo shows a service's own series (sluice_service_*), which other services export only when asked.
+        yaml.append("    metrics: true\n");
         yaml.append("    backends:\n");
         for (String address : backends.addresses()) {
             yaml.append("      - \"").append(address).append("\"\n");

@@ -17,12 +17,17 @@ import dev.sluice.discovery.translate.Explanation;
 import dev.sluice.proxy.iface.ClusterIpInterface;
 import dev.sluice.proxy.listen.BindFailure;
 import dev.sluice.proxy.listen.ListenerStatus;
+import dev.sluice.proxy.observe.StatusPage;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -35,16 +40,22 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <pre>
  * {"generation": 7, "mode": "file|kubernetes", "node": "node-a" or null,
+ *  "total": service ports matching the query, "offset": the first shown, "limit": the most shown,
  *  "services": [ the entry object of sluice explain, plus "localEndpoints", "totalEndpoints" and
  *                "policy": {"internalTrafficPolicy", "externalTrafficPolicy", "sourceRanges",
- *                           "healthCheckNodePort", "balance", "maxConnections"} ],
- *  "listeners": {"bound": ["127.0.0.1:8080", ...],
- *                "bindFailures": [{"service": "ns/name", "port", "protocol", "frontend", "address", "reason"}]},
- *  "clusterIpInterface": {"device": "sluice0", "addresses": ["198.18.0.10", ...]} or null}
+ *                           "healthCheckNodePort", "balance", "maxConnections", "metrics"} ],
+ *  "listeners": {"bound": ["127.0.0.1:8080", ...], "boundCount": N,
+ *                "bindFailures": [{"service": "ns/name", "port", "protocol", "frontend", "address", "reason"}],
+ *                "bindFailureCount": N},
+ *  "clusterIpInterface": {"device": "sluice0", "addresses": ["198.18.0.10", ...], "addressCount": N} or null}
  * </pre>
  *
  * The extra per-entry fields let the reader rebuild each entry exactly, so the table it prints
- * is the one {@code sluice explain} prints for the same entries.
+ * is the one {@code sluice explain} prints for the same entries. One document holds one
+ * {@link StatusPage} of the service ports, in service-port order; when the page is not the whole
+ * table, the listener and interface lists hold only what the shown entries' frontends use, and
+ * the counts say how many there are in all. A page costs time and bytes in proportion to its
+ * size plus one pass over the table, never the whole table's JSON.
  */
 final class LiveStatus {
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -62,8 +73,8 @@ final class LiveStatus {
     }
 
     /** A document read back; {@code node} and {@code clusterIpInterface} may be null. */
-    record Snapshot(long generation, String mode, String node, List<ServiceEntry> services, List<String> bound,
-            List<Failure> bindFailures, Interface clusterIpInterface) {
+    record Snapshot(long generation, String mode, String node, int total, int offset, List<ServiceEntry> services,
+            List<String> bound, List<Failure> bindFailures, Interface clusterIpInterface) {
     }
 
     private LiveStatus() {
@@ -75,20 +86,40 @@ final class LiveStatus {
      *
      * @param clusterIp the interface holding service addresses, or {@code null} when not used
      */
-    static String render(BackendTable table, ServeMode mode, ListenerStatus listeners, ClusterIpInterface clusterIp) {
+    static String render(BackendTable table, ServeMode mode, ListenerStatus listeners, ClusterIpInterface clusterIp,
+            StatusPage page) {
+        List<ServiceEntry> matching = new ArrayList<>();
+        for (ServiceEntry entry : table.entries()) {
+            if (page.service() == null || page.service().equals(entry.key().serviceName())) {
+                matching.add(entry);
+            }
+        }
+        matching.sort(Comparator.comparing(ServiceEntry::key));
+        int from = Math.min(page.offset(), matching.size());
+        List<ServiceEntry> shown = matching.subList(from, Math.min(matching.size(), from + page.limit()));
+        Predicate<InetSocketAddress> used = shown.size() == table.size() ? address -> true : usedBy(shown);
+
         ObjectNode root = JSON.createObjectNode();
         root.put("generation", table.generation());
         root.put("mode", mode.kind().name().toLowerCase(Locale.ROOT));
         root.put("node", mode.nodeName());
+        root.put("total", matching.size());
+        root.put("offset", from);
+        root.put("limit", page.limit());
         ArrayNode services = root.putArray("services");
-        for (ServiceEntry entry : table.sortedEntries()) {
+        for (ServiceEntry entry : shown) {
             services.add(service(entry));
         }
         ObjectNode listening = root.putObject("listeners");
         ArrayNode bound = listening.putArray("bound");
-        listeners.bound().stream().sorted(ADDRESS_ORDER).forEach(a -> bound.add(Addresses.format(a)));
+        listeners.bound().stream().filter(used).sorted(ADDRESS_ORDER).forEach(a -> bound.add(Addresses.format(a)));
+        listening.put("boundCount", listeners.bound().size());
         ArrayNode failures = listening.putArray("bindFailures");
+        listening.put("bindFailureCount", listeners.failures().size());
         for (BindFailure failure : listeners.failures()) {
+            if (!used.test(failure.address())) {
+                continue;
+            }
             ObjectNode f = failures.addObject();
             f.put("service", failure.key().serviceName());
             f.put("port", failure.key().port());
@@ -103,10 +134,31 @@ final class LiveStatus {
             ObjectNode device = root.putObject("clusterIpInterface");
             device.put("device", clusterIp.device());
             ArrayNode addresses = device.putArray("addresses");
-            clusterIp.heldAddresses().stream().map(a -> new InetSocketAddress(a, 0)).sorted(ADDRESS_ORDER)
+            Set<InetAddress> held = clusterIp.heldAddresses();
+            Set<InetAddress> shownAddresses = new HashSet<>();
+            shown.forEach(entry -> entry.frontends().forEach(f -> shownAddresses.add(f.address())));
+            held.stream().filter(a -> shown.size() == table.size() || shownAddresses.contains(a))
+                    .map(a -> new InetSocketAddress(a, 0)).sorted(ADDRESS_ORDER)
                     .forEach(a -> addresses.add(Addresses.format(a.getAddress())));
+            device.put("addressCount", held.size());
         }
         return JSON.writeValueAsString(root) + "\n";
+    }
+
+    /** Whether a listen address belongs to a frontend of these entries (a NodePort frontend: any address, its port). */
+    private static Predicate<InetSocketAddress> usedBy(List<ServiceEntry> entries) {
+        Set<InetSocketAddress> exact = new HashSet<>();
+        Set<Integer> anyAddress = new HashSet<>();
+        for (ServiceEntry entry : entries) {
+            for (Frontend frontend : entry.frontends()) {
+                if (frontend.address() == null) {
+                    anyAddress.add(frontend.port());
+                } else {
+                    exact.add(new InetSocketAddress(frontend.address(), frontend.port()));
+                }
+            }
+        }
+        return address -> exact.contains(address) || anyAddress.contains(address.getPort());
     }
 
     private static ObjectNode service(ServiceEntry entry) {
@@ -122,6 +174,7 @@ final class LiveStatus {
         policy.put("healthCheckNodePort", p.healthCheckNodePort());
         policy.put("balance", p.balance().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         policy.put("maxConnections", p.maxConnections());
+        policy.put("metrics", p.metrics());
         return service;
     }
 
@@ -166,8 +219,10 @@ final class LiveStatus {
             device = new Interface(string(iface, "device", "clusterIpInterface"), addresses);
         }
         JsonNode node = root.get("node");
+        // Documents of earlier versions have no paging fields: they held the whole table.
         return new Snapshot(number(root, "generation", "").longValue(), string(root, "mode", ""),
-                node == null || node.isNull() ? null : node.asString(), services, bound, failures, device);
+                node == null || node.isNull() ? null : node.asString(), root.path("total").asInt(services.size()),
+                root.path("offset").asInt(0), services, bound, failures, device);
     }
 
     private static ServiceEntry entry(JsonNode s, String at) {
@@ -198,7 +253,9 @@ final class LiveStatus {
                             : new SessionAffinity(number(affinity, "timeoutSeconds", at + ".sessionAffinity").intValue()),
                     ranges, number(p, "healthCheckNodePort", pAt).intValue(),
                     Balance.valueOf(string(p, "balance", pAt).toUpperCase(Locale.ROOT).replace('-', '_')),
-                    number(p, "maxConnections", pAt).intValue());
+                    number(p, "maxConnections", pAt).intValue(),
+                    // Absent from the documents of earlier versions.
+                    p.path("metrics").asBoolean(false));
             return new ServiceEntry(key, frontends, backends(array(s, "internalEndpoints", at)),
                     external == null || external.isNull() ? null : backends(external), policy,
                     number(s, "localEndpoints", at).intValue(), number(s, "totalEndpoints", at).intValue());

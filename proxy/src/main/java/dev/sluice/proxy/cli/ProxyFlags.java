@@ -96,6 +96,15 @@ final class ProxyFlags {
             description = "Socket transport (default: ${DEFAULT-VALUE}: epoll, else nio; io_uring only when named).")
     String transport;
 
+    @Option(names = "--service-metrics", paramLabel = "none|annotated|all", defaultValue = "annotated",
+            description = "Which service ports export sluice_service_* series of their own; totals are always exported "
+                    + "(default: ${DEFAULT-VALUE}: Services annotated sluice.dev/metrics: \"true\", standalone metrics: true).")
+    String serviceMetrics;
+
+    @Option(names = "--service-metrics-max", paramLabel = "N", defaultValue = "100",
+            description = "At most this many service ports export series, the first in namespace/name/port order (default: ${DEFAULT-VALUE}).")
+    int serviceMetricsMax;
+
     @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
             description = "Log lines for people (text) or one JSON object per line (default: ${DEFAULT-VALUE}).")
     String logFormat;

@@ -24,6 +24,8 @@ import dev.sluice.proxy.observe.HealthCheckNodePorts;
 import dev.sluice.proxy.observe.HealthServer;
 import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
+import dev.sluice.proxy.observe.ServiceSeries;
+import dev.sluice.proxy.observe.ServiceSeriesRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
@@ -85,10 +87,12 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void startAll(ProxyFlags flags, ServeMode mode) throws Exception {
+        log.info(MemoryBudget.current().describe());
         ProxyOptions options = Flags.proxyOptions(flags);
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
+        ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
         boolean exitsAfterHandover = handover.exitsAfterHandover();
         if (handover.socket != null && !transport.name().equals("epoll")) {
@@ -125,6 +129,7 @@ final class ProxyProcess implements AutoCloseable {
         }
         listeners = new ListenerSet(transport, options, metrics.registry());
         closers.push(listeners);
+        metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         healthCheckNodePorts = new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
         closers.push(healthCheckNodePorts);
         if (predecessor == null) {
@@ -161,7 +166,7 @@ final class ProxyProcess implements AutoCloseable {
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();
         if (failures > 0) {
-            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying as tables change", failures);
+            log.warn("{} frontend address(es) could not be bound yet (logged above); retrying every few seconds", failures);
         }
     }
 
@@ -210,7 +215,7 @@ final class ProxyProcess implements AutoCloseable {
         if (!flags.metricsBindAddress.isEmpty()) {
             MetricsServer server = new MetricsServer(admin,
                     BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics, () -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp));
+                    metrics, page -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp, page));
             metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
             closers.push(server);
             metricsServer = server;

@@ -94,7 +94,17 @@ final class StatusClient {
         out.append("generation: ").append(status.generation())
                 .append("   mode: ").append(status.mode())
                 .append("   node: ").append(status.node() == null ? "(none)" : status.node())
-                .append("\n\n");
+                .append("\n");
+        if (status.services().size() < status.total()) {
+            int last = status.offset() + status.services().size();
+            out.append("service ports ").append(status.services().isEmpty() ? 0 : status.offset() + 1).append('-')
+                    .append(last).append(" of ").append(status.total());
+            if (last < status.total()) {
+                out.append(" (next page: add ?offset=").append(last).append(" to the URL)");
+            }
+            out.append('\n');
+        }
+        out.append('\n');
         out.append(Explanation.serviceTable(status.services()));
         out.append("\nLISTENING\n");
         if (status.bound().isEmpty()) {

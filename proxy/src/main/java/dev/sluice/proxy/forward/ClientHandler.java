@@ -38,7 +38,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
     private final TcpForwarder forwarder;
-    private final ServiceMeters meters;
+    private final ServiceCounters counters;
     private final ChannelFutureListener afterConnect = this::afterConnect;
     private final ChannelFutureListener afterWriteToBackend = this::afterWriteToBackend;
     private final ChannelFutureListener afterWriteToClient = this::afterWriteToClient;
@@ -63,7 +63,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     ClientHandler(TcpForwarder forwarder) {
         this.forwarder = forwarder;
-        this.meters = forwarder.slot.meters();
+        this.counters = forwarder.slot.counters();
     }
 
     /** The backend this connection is relayed to, or null while dialling. */
@@ -74,7 +74,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        meters.accepted.increment();
+        counters.increment(ServiceCounters.ACCEPTED);
         admit();
     }
 
@@ -140,9 +140,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void connectFailed(long now, Throwable cause) {
-        meters.connectFailures.increment();
+        counters.increment(ServiceCounters.CONNECT_FAILURES);
         if (dial.failed(now)) {
-            meters.ejections.increment();
+            counters.increment(ServiceCounters.EJECTIONS);
             log.info("{} backend {} ejected after failed connects: {}", forwarder.slot.logPrefix(), dialling,
                     cause.toString());
         } else {
@@ -155,12 +155,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             refuse(Refusal.BACKENDS_UNREACHABLE);
             return;
         }
-        meters.connectRetries.increment();
+        counters.increment(ServiceCounters.CONNECT_RETRIES);
         connect(next);
     }
 
     private void refuse(Refusal reason) {
-        meters.refused(reason).increment();
+        counters.refuse(reason);
         log.debug("{} reset client {}: {}", forwarder.slot.logPrefix(), client.remoteAddress(), reason.tag());
         reset(client);
     }
@@ -172,7 +172,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof ByteBuf buf) {
-            meters.bytesToBackend.increment(buf.readableBytes());
+            counters.add(ServiceCounters.BYTES_TO_BACKEND, buf.readableBytes());
         }
         pendingToBackend = backend.write(msg);
     }
@@ -201,7 +201,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof ByteBuf buf) {
-            meters.bytesToClient.increment(buf.readableBytes());
+            counters.add(ServiceCounters.BYTES_TO_CLIENT, buf.readableBytes());
         }
         pendingToClient = client.write(msg);
     }
@@ -229,7 +229,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             clientInputDone = true;
             endOutputOf(backend);
         } else if (evt instanceof IdleStateEvent) {
-            meters.idleTimeouts.increment();
+            counters.increment(ServiceCounters.IDLE_TIMEOUTS);
             log.debug("{} closing idle connection from {}", forwarder.slot.logPrefix(), client.remoteAddress());
             closeBoth();
         } else {

@@ -1,6 +1,6 @@
 package dev.sluice.proxy.forward;
 
-/** Why a client was turned away; the value of the {@code reason} tag of {@code sluice.connections.refused}. */
+/** Why a client was turned away; the value of the {@code reason} label of {@code sluice_connections_refused_total}. */
 public enum Refusal {
     /** The service port has no endpoints at all. */
     NO_ENDPOINTS("no_endpoints"),

@@ -6,28 +6,26 @@ import dev.sluice.proxy.balance.Balancer;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Ejection;
 import dev.sluice.proxy.balance.Routes;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything the proxy keeps for one service port while it is in the table: the current routes
- * (entry + balancing state), its connection counts and its meters. Created when the key
+ * (entry + balancing state), its connection counts and its {@link ServiceCounters}. Created when the key
  * appears, updated in place on every change, closed when the key goes; listeners and
  * connections hold the slot, never the entry, so they see each new entry at their next read.
  */
 public final class ServiceSlot {
     private final ServicePortKey key;
     private final Balancer balancer;
-    private final ServiceMeters meters;
+    private final ServiceCounters counters = new ServiceCounters();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicInteger udpFlows = new AtomicInteger();
 
-    /** A slot serving {@code entry}, with its meters registered. */
-    public ServiceSlot(ServiceEntry entry, Ejection ejection, MeterRegistry registry) {
+    /** A slot serving {@code entry}, its counts at zero. */
+    public ServiceSlot(ServiceEntry entry, Ejection ejection) {
         this.key = entry.key();
         this.balancer = new Balancer(entry, ejection);
-        this.meters = new ServiceMeters(registry, key, activeConnections, udpFlows);
     }
 
     /** The service port. */
@@ -40,9 +38,9 @@ public final class ServiceSlot {
         return balancer.routes();
     }
 
-    /** This port's meters. */
-    public ServiceMeters meters() {
-        return meters;
+    /** This port's data-path counts. */
+    public ServiceCounters counters() {
+        return counters;
     }
 
     /** Switches to a new entry version; returns the backends that left it. */
@@ -65,10 +63,9 @@ public final class ServiceSlot {
         return udpFlows.get();
     }
 
-    /** The key left the table: retire its backends and remove its meters. */
+    /** The key left the table: retire its backends. */
     public void close() {
         balancer.retireAll();
-        meters.remove();
     }
 
     boolean tryAcquire(int limit) {

@@ -26,14 +26,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
 
     private final UdpForwarder forwarder;
-    private final ServiceMeters meters;
+    private final ServiceCounters counters;
     /** Confined to the listener's event loop, like every flow in it. */
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     private Channel listener;
 
     UdpFrontendHandler(UdpForwarder forwarder) {
         this.forwarder = forwarder;
-        this.meters = forwarder.slot.meters();
+        this.counters = forwarder.slot.counters();
     }
 
     @Override
@@ -55,7 +55,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        meters.bytesToBackend.increment(packet.content().readableBytes());
+        counters.add(ServiceCounters.BYTES_TO_BACKEND, packet.content().readableBytes());
         flow.send(packet.content());
     }
 
@@ -63,13 +63,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         Routes routes = forwarder.slot.routes();
         ServicePolicy policy = routes.entry().policy();
         if (forwarder.filtersSources() && !policy.admits(sender.getAddress())) {
-            meters.refused(Refusal.SOURCE_RANGE).increment();
+            counters.refuse(Refusal.SOURCE_RANGE);
             return null;
         }
         Pool pool = routes.poolFor(forwarder.type);
         if (pool.isEmpty()) {
-            meters.refused(routes.onlyRemoteEndpoints(forwarder.type)
-                    ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS).increment();
+            counters.refuse(routes.onlyRemoteEndpoints(forwarder.type)
+                    ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS);
             return null;
         }
         long now = System.nanoTime();
@@ -81,7 +81,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         flow.open(forwarder.flowBootstrap(listener.eventLoop(), flow).connect(backend.address()));
         flows.put(sender, flow);
         forwarder.slot.udpFlowCount().incrementAndGet();
-        meters.accepted.increment();
+        counters.increment(ServiceCounters.ACCEPTED);
         return flow;
     }
 
@@ -95,7 +95,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** A flow's backend is not reachable (ICMP port unreachable): count it; the flow closes. */
     void flowFailed(UdpFlow flow, Throwable cause) {
-        meters.connectFailures.increment();
+        counters.increment(ServiceCounters.CONNECT_FAILURES);
         log.debug("{} UDP flow {} -> {} failed: {}", forwarder.slot.logPrefix(), flow.client(), flow.backend(),
                 cause.toString());
     }
@@ -106,7 +106,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             content.release();
             return;
         }
-        meters.bytesToClient.increment(content.readableBytes());
+        counters.add(ServiceCounters.BYTES_TO_CLIENT, content.readableBytes());
         listener.writeAndFlush(new DatagramPacket(content, flow.client()), listener.voidPromise());
     }
 

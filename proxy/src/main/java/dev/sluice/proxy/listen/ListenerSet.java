@@ -12,6 +12,7 @@ import dev.sluice.proxy.balance.Ejection;
 import dev.sluice.proxy.forward.ConnectionGate;
 import dev.sluice.proxy.forward.ForwardSettings;
 import dev.sluice.proxy.forward.ServiceSlot;
+import dev.sluice.proxy.forward.ServiceSlots;
 import dev.sluice.proxy.forward.TcpForwarder;
 import dev.sluice.proxy.forward.UdpForwarder;
 import dev.sluice.proxy.net.Transport;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,14 +55,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An address that cannot be bound (in use, not local, claimed by another service port,
  * where the first claim wins) is logged, counted and reported by {@link #bindFailures()}, and
- * retried on every later table and every {@value #RETRY_SECONDS} seconds; it never affects
- * other listeners. Connections through a closed listener, or to a removed endpoint, run until
+ * retried every {@value #RETRY_SECONDS} seconds, and at once by a table that closes a listener
+ * (the freed port may be what it waits for); it never affects other listeners. Many bind
+ * events in one reconcile are summarised in the log ({@link ReconcileLog}). Connections through a closed listener, or to a removed endpoint, run until
  * they end, or until the drain timeout when one is set.
  *
  * <p>Threading: the public methods are serialised by this object's monitor (the table
  * publisher's thread and the maintenance thread); event loops never take it. Must not be
  * called from one of its own event loops, since it waits for binds. {@link #status()} and
  * {@link #activeConnections()} take no lock: a status page never waits for a reconcile.
+ *
+ * <p>Cost: a table costs time in proportion to the service ports it changed (and the listeners
+ * those own), not to the size of the table; the status snapshot is built when a status page
+ * asks for it, in one pass over the listeners.
  */
 public final class ListenerSet implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
@@ -77,18 +84,19 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final Counter bindFailureCount;
 
     // Guarded by this.
-    private final Map<ServicePortKey, ServiceSlot> slots = new HashMap<>();
+    private final ServiceSlots slots = new ServiceSlots();
     private final Map<ServicePortKey, Map<Listener.Address, Frontend>> wanted = new HashMap<>();
-    private final Map<Listener.Address, Listener> listeners = new HashMap<>();
-    private final Map<Listener.Claim, BindFailure> failures = new LinkedHashMap<>();
+    /** Written under this; read without a lock by {@link #status()}. */
+    private final Map<Listener.Address, Listener> listeners = new ConcurrentHashMap<>();
+    /** Written under this; read without a lock by {@link #status()}. */
+    private final Map<Listener.Claim, BindFailure> failures = new ConcurrentHashMap<>();
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
     /** Listening sockets a predecessor handed over, not yet wanted by a table; see {@link #adopt}. */
     private final Map<Listener.Address, Channel> inherited = new HashMap<>();
+    private final ReconcileLog events = new ReconcileLog(log);
     private boolean accepting = true;
     private boolean closed;
-    /** Replaced under this object's monitor after every reconcile; read by status pages without locking. */
-    private volatile ListenerStatus status = ListenerStatus.EMPTY;
 
     /**
      * Starts the event loops ({@code options.eventLoopThreads()} of {@code transport}) and the
@@ -129,10 +137,13 @@ public final class ListenerSet implements TableListener, AutoCloseable {
                 upsert(entry, nodeAddresses, toBind, closing);
             }
         }
-        // A port released by one service may be claimed by another in the same table.
+        // A port released by one service may be claimed by another in the same table; other
+        // failures wait for the periodic retry, so a table costs what it changed.
         closing.forEach(ChannelFuture::awaitUninterruptibly);
-        for (Listener.Claim claim : failures.keySet()) {
-            toBind.putIfAbsent(claim, Boolean.TRUE);
+        if (!closing.isEmpty()) {
+            for (Listener.Claim claim : failures.keySet()) {
+                toBind.putIfAbsent(claim, Boolean.TRUE);
+            }
         }
         bind(toBind.keySet());
         closeInherited();
@@ -209,7 +220,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         ServiceSlot slot = slots.get(key);
         List<BackendState> retired = List.of();
         if (slot == null) {
-            slots.put(key, new ServiceSlot(entry, ejection, registry));
+            slots.put(new ServiceSlot(entry, ejection));
         } else {
             retired = slot.update(entry);
         }
@@ -236,7 +247,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
         }
         if (!retired.isEmpty()) {
-            log.info("[{}] endpoints removed from {}: {}", key.serviceName(), key, retired);
+            events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
             if (!options.drainTimeout().isZero()) {
                 maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
                         options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -252,7 +263,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
         if (slot != null) {
             slot.close();
-            log.info("[{}] removed {}", key.serviceName(), key);
+            events.removed("[" + key.serviceName() + "] removed " + key);
         }
     }
 
@@ -265,7 +276,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
         listeners.remove(address);
         closing.add(listener.channel().close());
-        log.info("[{}] stopped listening on {} ({})", key.serviceName(), address, frontend);
+        events.stopped("[" + key.serviceName() + "] stopped listening on " + address + " (" + frontend + ")");
         drain(listener);
     }
 
@@ -322,19 +333,15 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
             if (listener.bind.awaitUninterruptibly().isSuccess()) {
                 failures.remove(claim);
-                log.info("[{}] listening on {} ({}){}", listener.key.serviceName(), listener.address, listener.frontend,
-                        listener.adopted ? ", adopted from the predecessor" : "");
+                events.listening("[" + listener.key.serviceName() + "] listening on " + listener.address + " ("
+                        + listener.frontend + ")" + (listener.adopted ? ", adopted from the predecessor" : ""));
             } else {
                 listeners.remove(listener.address);
                 Throwable cause = listener.bind.cause();
                 fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             }
         }
-        publishStatus();
-    }
-
-    private void publishStatus() {
-        status = new ListenerStatus(boundAddresses(), bindFailures());
+        events.flush(RETRY_SECONDS);
     }
 
     /** Binds a new socket, or registers one adopted from a predecessor (already bound and listening). */
@@ -368,8 +375,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         BindFailure previous = failures.put(claim, failure);
         if (previous == null || !previous.reason().equals(reason)) {
             bindFailureCount.increment();
-            log.warn("[{}] cannot listen on {} ({}): {}; retrying", claim.key().serviceName(), claim.address(),
-                    claim.frontend(), reason);
+            events.cannotListen("[" + claim.key().serviceName() + "] cannot listen on " + claim.address() + " ("
+                    + claim.frontend() + "): " + reason, reason);
         }
     }
 
@@ -381,12 +388,16 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             bind(new ArrayList<>(failures.keySet()));
         }
         long now = System.nanoTime();
-        slots.values().forEach(slot -> slot.sweep(now));
+        slots.all().forEach(slot -> slot.sweep(now));
         orphans.removeIf(ChannelGroup::isEmpty);
     }
 
     /** The addresses that could not be bound, in service-port order. */
     public synchronized List<BindFailure> bindFailures() {
+        return sortedFailures();
+    }
+
+    private List<BindFailure> sortedFailures() {
         List<BindFailure> list = new ArrayList<>(failures.values());
         list.sort(Comparator.comparing(BindFailure::key).thenComparing(f -> f.address().toString()));
         return list;
@@ -394,16 +405,29 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** The addresses listened on, TCP and UDP alike. */
     public synchronized Set<InetSocketAddress> boundAddresses() {
+        return bound();
+    }
+
+    /** Listeners whose bind completed; during a reconcile, binds in flight are left out. */
+    private Set<InetSocketAddress> bound() {
         Set<InetSocketAddress> bound = new HashSet<>();
         for (Listener listener : listeners.values()) {
-            bound.add(listener.address.socket());
+            ChannelFuture bind = listener.bind;
+            if (bind != null && bind.isSuccess()) {
+                bound.add(listener.address.socket());
+            }
         }
         return Set.copyOf(bound);
     }
 
-    /** The bound addresses and bind failures as of the last reconcile or retry; takes no lock. */
+    /** The bound addresses and bind failures as they are now; takes no lock, so a reconcile may be half seen. */
     public ListenerStatus status() {
-        return status;
+        return new ListenerStatus(bound(), sortedFailures());
+    }
+
+    /** The slot of every service port, whose counts {@code /metrics} reads; takes no lock. */
+    public ServiceSlots slots() {
+        return slots;
     }
 
     /** TCP connections admitted and not yet closed, over all services. */
@@ -430,7 +454,6 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         closing.forEach(ChannelFuture::awaitUninterruptibly);
         listeners.clear();
         failures.clear();
-        publishStatus();
         log.info("stopped accepting; {} connections still open", gate.active());
     }
 
@@ -452,8 +475,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             // Connections first, so the event loops see them close before they stop.
             orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
             orphans.clear();
-            slots.values().forEach(ServiceSlot::close);
-            slots.clear();
+            List.copyOf(slots.all()).forEach(slot -> slots.remove(slot.key()).close());
             wanted.clear();
         }
         registry.remove(bindFailureCount);

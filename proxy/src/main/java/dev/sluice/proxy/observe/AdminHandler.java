@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,11 @@ abstract class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     /** The reply for a GET or HEAD of {@code path} (the URI without its query). */
     abstract Reply reply(String path);
 
+    /** The reply for a GET or HEAD of {@code path} with its decoded query; handlers that read no query keep the default. */
+    Reply reply(String path, Map<String, List<String>> query) {
+        return reply(path);
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
@@ -56,7 +62,8 @@ abstract class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             reply = new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
                     "405 method not allowed\n", Map.of(HttpHeaderNames.ALLOW.toString(), "GET, HEAD"));
         } else {
-            reply = reply(new QueryStringDecoder(request.uri()).path());
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            reply = reply(uri.path(), uri.parameters());
         }
         send(ctx, request, reply, HttpUtil.isKeepAlive(request));
     }

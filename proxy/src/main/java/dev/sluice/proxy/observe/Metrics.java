@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * The process's one meter registry and what it always carries: JVM meters (memory, GC, threads,
  * class loading, CPU, uptime, file descriptors), Netty's buffer memory, the table generation
  * ({@code sluice_table_generation}) and the kube-proxy sync meters of {@link #syncObserver()}.
- * The data path registers its {@code sluice_} meters in {@link #registry()}. Thread-safe.
+ * The data path's {@code sluice_} meters are read at scrape time by the {@link ServiceSeries}
+ * handed to {@link #export}. Thread-safe.
  */
 public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -83,6 +84,11 @@ public final class Metrics implements AutoCloseable {
     /** The registry every meter of the process goes to. */
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** Serves the data path's meters from now on, until {@link #close()}. */
+    public void export(ServiceSeries series) {
+        registry.getPrometheusRegistry().register(series);
     }
 
     /** Hands to the table source: records syncs under kube-proxy's names. */

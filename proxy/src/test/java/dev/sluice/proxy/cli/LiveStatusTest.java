@@ -127,7 +127,7 @@ class LiveStatusTest {
         assertThat(services.get(2).get("policy")).isEqualTo(JSON.readTree("""
                 {"internalTrafficPolicy": "Cluster", "externalTrafficPolicy": "Cluster",
                  "sourceRanges": ["127.0.0.0/8"], "healthCheckNodePort": 0,
-                 "balance": "least-connections", "maxConnections": 100}
+                 "balance": "least-connections", "maxConnections": 100, "metrics": false}
                 """));
         assertThat(services.get(2).get("totalEndpoints").asInt()).isEqualTo(2);
     }
@@ -178,6 +178,33 @@ class LiveStatusTest {
                 .endsWith("\nCLUSTER IP INTERFACE\n(not used)\n");
         assertThat(run.out()).contains("least-connections").contains("affinity ClientIP 60s")
                 .contains("source ranges 127.0.0.0/8").contains("max connections 100");
+    }
+
+    /**
+     * A page of the table holds its service ports and only the listeners and failures of their
+     * frontends, with counts of all; {@code service=} keeps one Service; `explain --status` reads a page.
+     */
+    @Test
+    void statusPagesThroughTheTableAndFiltersByService() throws Exception {
+        JsonNode second = JSON.readTree(get(url + "?offset=1&limit=1").body());
+        assertThat(second.get("total").asInt()).isEqualTo(3);
+        assertThat(second.get("offset").asInt()).isEqualTo(1);
+        assertThat(names(second.get("services"))).containsExactly("taken");
+        assertThat(second.get("listeners").get("bound")).isEmpty();
+        assertThat(second.get("listeners").get("boundCount").asInt()).isEqualTo(1);
+        assertThat(second.get("listeners").get("bindFailures")).hasSize(1);
+        assertThat(second.get("listeners").get("bindFailures").get(0).get("service").asString()).isEqualTo("taken");
+        assertThat(second.get("listeners").get("bindFailureCount").asInt()).isEqualTo(2);
+
+        JsonNode web = JSON.readTree(get(url + "?service=web").body());
+        assertThat(names(web.get("services"))).containsExactly("web");
+        assertThat(web.get("listeners").get("bound").toString()).isEqualTo("[\"127.0.0.1:" + freePort + "\"]");
+        assertThat(web.get("listeners").get("bindFailures")).isEmpty();
+
+        Run run = ExplainCommandTest.run("--status", url + "?limit=2", "--output", "table");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("service ports 1-2 of 3 (next page: add ?offset=2 to the URL)\n")
+                .contains("elsewhere").contains("taken").doesNotContain("least-connections");
     }
 
     /** Nothing listening at the URL: one line naming it, the reason and what was expected; exit 1. */

@@ -60,8 +60,9 @@ class SluiceCommandIT {
                     "Hello from backend-1", 2, "Hello from backend-2", 2, "Hello from backend-3", 2));
             assertThat(get(health).statusCode()).isEqualTo(200);
             assertThat(get(metrics).body())
-                    .containsPattern("sluice_connections_accepted_total\\{[^}]*service=\"web\"[^}]*\\} 6\\.0")
-                    .containsPattern("sluice_bytes_total\\{direction=\"to_client\"[^}]*service=\"web\"[^}]*\\} [1-9]");
+                    .containsPattern("sluice_service_connections_accepted_total\\{[^}]*service=\"web\"[^}]*\\} 6\\.0")
+                    .containsPattern("sluice_service_bytes_total\\{direction=\"to_client\"[^}]*service=\"web\"[^}]*\\} [1-9]")
+                    .contains("sluice_connections_accepted_total 6.0");
             sluice.terminate();
             assertThat(sluice.awaitExit(Duration.ofSeconds(20))).isZero();
         }

@@ -2,7 +2,10 @@ package dev.sluice.proxy.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.proxy.forward.ServiceSlots;
 import dev.sluice.proxy.observe.Metrics;
+import dev.sluice.proxy.observe.ServiceSeries;
+import dev.sluice.proxy.observe.ServiceSeriesRule;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -15,8 +18,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -171,7 +172,7 @@ class DeployManifestsTest {
             metrics.syncObserver().synced(Duration.ofMillis(5), 1, 1);
             metrics.syncObserver().networkProgrammed(Duration.ofSeconds(1));
             metrics.syncObserver().rejected("Service", "invalid-port");
-            registerDataPathMeters(metrics.registry());
+            registerDataPathMeters(metrics);
             Counter.builder("kubeproxy_proxy_healthz_total").tag("code", "200").register(metrics.registry());
             Counter.builder("kubeproxy_proxy_livez_total").tag("code", "200").register(metrics.registry());
             return metrics.scrape().lines()
@@ -181,20 +182,10 @@ class DeployManifestsTest {
         }
     }
 
-    /**
-     * The meters {@code proxy.forward.ServiceMeters} and {@code proxy.listen.ListenerSet} register, by
-     * their Micrometer names; keep in step with those classes (the dashboard queries their
-     * Prometheus names).
-     */
-    private static void registerDataPathMeters(MeterRegistry registry) {
-        for (String counter : List.of("sluice.connections.accepted", "sluice.backend.connect.failures",
-                "sluice.backend.connect.retries", "sluice.backend.ejections", "sluice.connections.idle.timeouts",
-                "sluice.bytes", "sluice.connections.refused", "sluice.listeners.bind.failures")) {
-            Counter.builder(counter).register(registry);
-        }
-        for (String gauge : List.of("sluice.connections.active", "sluice.udp.flows.active")) {
-            Gauge.builder(gauge, () -> 0).register(registry);
-        }
+    /** The data path's families as {@code /metrics} serves them, and the listener set's bind-failure counter. */
+    private static void registerDataPathMeters(Metrics metrics) {
+        metrics.export(new ServiceSeries(new ServiceSlots(), ServiceSeriesRule.DEFAULT));
+        Counter.builder("sluice.listeners.bind.failures").register(metrics.registry());
     }
 
     /** A histogram's series name its family with a suffix. */

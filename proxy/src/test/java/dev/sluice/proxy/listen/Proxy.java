@@ -12,17 +12,24 @@ import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.proxy.TestPorts;
 import dev.sluice.proxy.net.Transport;
-import io.micrometer.core.instrument.Counter;
+import dev.sluice.proxy.observe.ServiceSeries;
+import dev.sluice.proxy.observe.ServiceSeriesRule;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 
-/** A {@link ListenerSet} under test, fed by a {@link TablePublisher}, with its meters. */
+/** A {@link ListenerSet} under test, fed by a {@link TablePublisher}, with every service port's series exported. */
 final class Proxy implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final TablePublisher publisher = new TablePublisher();
     final ListenerSet listeners;
+    private final ServiceSeries series;
     private long generation;
 
     /** A proxy on the options' transport, or on {@code -Dsluice.test.transport} when set (to run the suite on each). */
@@ -32,6 +39,7 @@ final class Proxy implements AutoCloseable {
 
     Proxy(Transport transport, ProxyOptions options) {
         listeners = new ListenerSet(transport, options, registry);
+        series = new ServiceSeries(listeners.slots(), new ServiceSeriesRule(ServiceSeriesRule.Mode.ALL, Integer.MAX_VALUE));
         publisher.addListener(listeners);
     }
 
@@ -73,14 +81,52 @@ final class Proxy implements AutoCloseable {
         return TestPorts.free();
     }
 
-    /** The value of a service's counter, with extra tags such as {@code reason}. */
-    double count(String meter, String service, String... tags) {
-        Counter counter = registry.find(meter).tag("service", service).tags(tags).counter();
-        return counter == null ? 0 : counter.count();
+    /**
+     * The value of a service's series as scraped, by its meter name ({@code sluice.bytes} reads
+     * {@code sluice_service_bytes}) with extra labels such as {@code reason}; 0 when it has none.
+     */
+    double count(String meter, String service, String... labels) {
+        String family = "sluice_service_" + meter.substring("sluice.".length()).replace('.', '_');
+        for (MetricSnapshot snapshot : series.collect()) {
+            if (!snapshot.getMetadata().getName().equals(family)) {
+                continue;
+            }
+            for (DataPointSnapshot point : snapshot.getDataPoints()) {
+                if (matches(point.getLabels(), service, labels)) {
+                    return value(point);
+                }
+            }
+        }
+        return 0;
     }
 
     double gauge(String meter, String service) {
-        return registry.get(meter).tag("service", service).gauge().value();
+        return count(meter, service);
+    }
+
+    /** Whether the service exports any series. */
+    boolean hasSeries(String service) {
+        for (MetricSnapshot snapshot : series.collect()) {
+            for (DataPointSnapshot point : snapshot.getDataPoints()) {
+                if (service.equals(point.getLabels().get("service"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(Labels labels, String service, String... extra) {
+        boolean matches = service.equals(labels.get("service"));
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            matches &= extra[i + 1].equals(labels.get(extra[i]));
+        }
+        return matches;
+    }
+
+    private static double value(DataPointSnapshot point) {
+        return point instanceof CounterDataPointSnapshot counter ? counter.getValue()
+                : ((GaugeDataPointSnapshot) point).getValue();
     }
 
     @Override

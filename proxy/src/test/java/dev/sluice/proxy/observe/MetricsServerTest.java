@@ -136,19 +136,25 @@ class MetricsServerTest {
         assertThat(head.body()).isEmpty();
     }
 
-    /** Without a status source /status does not exist; with one it is served read-only as JSON. */
+    /** Without a status source /status does not exist; with one it is served read-only as JSON, one page per query. */
     @Test
     void statusIsServedOnlyWhenGivenASource() throws Exception {
         assertThat(Http.get(address, "/status").statusCode()).isEqualTo(404);
 
         MetricsServer withStatus = new MetricsServer(loop, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                metrics, () -> "{\"generation\": 7}\n");
+                metrics, page -> "{\"generation\": 7, \"page\": \"" + page + "\"}\n");
         InetSocketAddress other = withStatus.start();
         try {
             HttpResponse<String> response = Http.get(other, "/status?ignored=1");
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
-            assertThat(response.body()).isEqualTo("{\"generation\": 7}\n");
+            assertThat(response.body()).isEqualTo("{\"generation\": 7, \"page\": \"" + StatusPage.FIRST + "\"}\n");
+            assertThat(Http.get(other, "/status?service=ns/web&offset=10&limit=20").body())
+                    .contains(new StatusPage("ns/web", 10, 20).toString());
+            HttpResponse<String> tooLarge = Http.get(other, "/status?limit=50000");
+            assertThat(tooLarge.statusCode()).isEqualTo(400);
+            assertThat(tooLarge.body()).isEqualTo("400 limit: 50000 (expected: 1..5000)\n");
+            assertThat(Http.get(other, "/status?offset=x").body()).isEqualTo("400 offset: x (expected: an integer)\n");
             assertThat(Http.send(other, "/status", "POST").statusCode()).isEqualTo(405);
             assertThat(Http.get(other, "/metrics").statusCode()).isEqualTo(200);
         } finally {
@@ -160,7 +166,7 @@ class MetricsServerTest {
     @Test
     void failingStatusSourceAnswers500() throws Exception {
         MetricsServer failing = new MetricsServer(loop, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                metrics, () -> {
+                metrics, page -> {
                     throw new IllegalStateException("broken on purpose");
                 });
         InetSocketAddress other = failing.start();

@@ -40,7 +40,8 @@ class OverloadTest {
     /**
      * With {@code --max-connections=4} and a service limited to 2 ({@code maxConnections: 2}),
      * the connection beyond either limit is reset at once, counted with reason=limit on its
-     * service, and the admitted ones are untouched.
+     * service (both ask for series of their own with {@code metrics: true}), and the admitted ones
+     * are untouched.
      */
     @Test
     void aConnectionBeyondTheGlobalOrTheServiceLimitIsResetAtOnceAndCounted() throws Exception {
@@ -48,8 +49,8 @@ class OverloadTest {
         int open = freePort();
         int capped = freePort();
         Path file = config(dir.resolve("sluice.yaml"),
-                service("open", open, "", held),
-                service("capped", capped, "    maxConnections: 2\n", held));
+                service("open", open, "    metrics: true\n", held),
+                service("capped", capped, "    maxConnections: 2\n    metrics: true\n", held));
         List<Socket> admitted = new ArrayList<>();
         try (InProcessSluice sluice = InProcessSluice.run("--config=" + file, "--healthz-bind-address=",
                 "--metrics-bind-address=127.0.0.1:0", "--max-connections=4")) {
@@ -149,7 +150,7 @@ class OverloadTest {
     }
 
     private static double refused(InProcessSluice sluice, String service) {
-        return Admin.sum(Admin.scrape(sluice.metricsAddress()), "sluice_connections_refused_total",
+        return Admin.sum(Admin.scrape(sluice.metricsAddress()), "sluice_service_connections_refused_total",
                 "service", service, "reason", "limit");
     }
 
