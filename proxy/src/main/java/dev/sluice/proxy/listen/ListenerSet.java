@@ -26,7 +26,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -93,7 +92,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
     /** Listening sockets a predecessor handed over, not yet wanted by a table; see {@link #adopt}. */
-    private final Map<Listener.Address, Channel> inherited = new HashMap<>();
+    private final InheritedSockets inherited = new InheritedSockets(log);
     private final ReconcileLog events = new ReconcileLog(log);
     private boolean accepting = true;
     private boolean closed;
@@ -146,7 +145,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
         }
         bind(toBind.keySet());
-        closeInherited();
+        inherited.closeRest();
     }
 
     /**
@@ -156,20 +155,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * wants: call before the first table.
      */
     public synchronized void adopt(List<Channel> sockets) {
-        for (Channel socket : sockets) {
-            Protocol protocol = socket instanceof ServerChannel ? Protocol.TCP : Protocol.UDP;
-            inherited.put(new Listener.Address(protocol, (InetSocketAddress) socket.localAddress()), socket);
-        }
-    }
-
-    private void closeInherited() {
-        if (inherited.isEmpty()) {
-            return;
-        }
-        log.info("closing {} listener(s) handed over but not wanted by this table: {}", inherited.size(),
-                new TreeSet<>(inherited.keySet().stream().map(Listener.Address::toString).toList()));
-        inherited.values().forEach(socket -> socket.unsafe().closeForcibly());
-        inherited.clear();
+        inherited.add(sockets);
     }
 
     /**
@@ -187,7 +173,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         for (Listener listener : listeners.values()) {
             paused.add(listener.channel());
         }
-        setReading(paused, false);
+        InheritedSockets.setReading(paused, false);
         log.info("paused {} listener(s) for a handover", paused.size());
         return paused;
     }
@@ -202,16 +188,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         for (Listener listener : listeners.values()) {
             paused.add(listener.channel());
         }
-        setReading(paused, true);
-    }
-
-    /** Waits until each channel's event loop has applied the change, so no accept races it. */
-    private static void setReading(List<Channel> channels, boolean reading) {
-        List<Future<?>> applied = new ArrayList<>();
-        for (Channel channel : channels) {
-            applied.add(channel.eventLoop().submit(() -> channel.config().setAutoRead(reading)));
-        }
-        applied.forEach(Future::awaitUninterruptibly);
+        InheritedSockets.setReading(paused, true);
     }
 
     private void upsert(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
@@ -323,7 +300,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             ServiceSlot slot = slots.get(claim.key());
             Listener listener = new Listener(claim.key(), claim.frontend(), claim.address());
-            Channel adopted = inherited.remove(claim.address());
+            Channel adopted = inherited.take(claim.address());
             listener.bind = claim.address().protocol() == Protocol.TCP
                     ? bindTcp(slot, listener, (ServerChannel) adopted) : bindUdp(slot, listener, (DatagramChannel) adopted);
             listeners.put(claim.address(), listener);
@@ -470,7 +447,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             closed = true;
             stopAccepting();
-            closeInherited();
+            inherited.closeRest();
             maintenance.shutdownNow();
             // Connections first, so the event loops see them close before they stop.
             orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
