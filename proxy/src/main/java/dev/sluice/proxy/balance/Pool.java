@@ -2,6 +2,7 @@ package dev.sluice.proxy.balance;
 
 import dev.sluice.discovery.model.Balance;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,6 +53,21 @@ public final class Pool {
             }
         }
         return -1;
+    }
+
+    /**
+     * Counts a connection another process established to the backend at {@code address} (a
+     * handover) as if this pool had picked it; returns it, or null when the backend is not here.
+     * The caller releases it like a pick.
+     */
+    public BackendState adopt(InetSocketAddress address) {
+        for (BackendState state : states) {
+            if (state.address().equals(address)) {
+                state.acquire();
+                return state;
+            }
+        }
+        return null;
     }
 
     /** Starts picking a backend for a new connection (or UDP flow) from {@code client}. */

@@ -178,9 +178,9 @@ final class ProxyProcess implements AutoCloseable {
             Metrics metrics) throws IOException {
         listeners.adopt(predecessor.take());
         publisher.addListenerCaughtUp(listeners);
-        predecessor.serving(listeners.boundAddresses().size());
-        log.info("took over from pid {}: serving {} listener(s)", predecessor.predecessorPid(),
-                listeners.boundAddresses().size());
+        int connections = predecessor.serving(listeners.boundAddresses().size(), listeners::resumeConnection);
+        log.info("took over from pid {}: serving {} listener(s) and {} established connection(s)",
+                predecessor.predecessorPid(), listeners.boundAddresses().size(), connections);
         synchronized (closers) {
             closers.remove(predecessor);
         }

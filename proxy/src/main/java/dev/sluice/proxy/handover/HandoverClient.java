@@ -12,6 +12,8 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
@@ -19,6 +21,7 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,14 +158,47 @@ public final class HandoverClient implements AutoCloseable {
         return channel;
     }
 
+    /** Where connections a predecessor hands over go: relays one, or says no (the predecessor keeps it). */
+    public interface ConnectionSink {
+        boolean resume(InetSocketAddress listener, SocketChannel client, SocketChannel backend, InetSocketAddress backendAddress);
+    }
+
     /**
-     * Tells the predecessor this process serves its sockets, and waits until it has released
-     * what this process binds next (its admin ports and the handover path).
+     * Tells the predecessor this process serves its listening sockets, takes the established
+     * connections it then offers (those {@code sink} refuses stay with it), and waits until it
+     * has released what this process binds next (its admin ports and the handover path).
+     *
+     * @return the connections taken
      */
-    public void serving(int adopted) throws IOException {
+    public int serving(int adopted, ConnectionSink sink) throws IOException {
         control.writeAndFlush(Wire.SERVING + " " + adopted + "\n");
+        String header = nextLine("SERVING");
+        if (!header.startsWith(Wire.CONNECTIONS + " ")) {
+            throw protocol(header, "CONNECTIONS m");
+        }
+        int count = Integer.parseInt(header.substring(Wire.CONNECTIONS.length() + 1).strip());
+        List<Wire.Connection> listed = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            listed.add(Wire.Connection.parse(nextLine("CONNECTIONS")));
+        }
+        int taken = 0;
+        StringBuilder answer = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            SocketChannel client = new EpollSocketChannel(nextDescriptor().intValue());
+            SocketChannel backend = new EpollSocketChannel(nextDescriptor().intValue());
+            Wire.Connection connection = listed.get(i);
+            if (sink.resume(connection.listener(), client, backend, connection.backend())) {
+                taken++;
+            } else {
+                client.unsafe().closeForcibly();
+                backend.unsafe().closeForcibly();
+                answer.append(Wire.KEEP).append(' ').append(i).append('\n');
+            }
+        }
+        control.writeAndFlush(answer.append(Wire.ADOPTED).append(' ').append(taken).append('\n').toString());
+        metrics.connectionsReceived.increment(taken);
         try {
-            String done = nextLine("SERVING");
+            String done = nextLine("ADOPTED");
             if (!done.equals(Wire.DONE)) {
                 throw protocol(done, "DONE");
             }
@@ -170,6 +206,7 @@ public final class HandoverClient implements AutoCloseable {
             // Its sockets are ours already; a predecessor that ended early released everything too.
             log.warn("handover-socket: {}: no DONE from pid {} ({}); going on", path, predecessorPid, e.getMessage());
         }
+        return taken;
     }
 
     private Channel connect(boolean descriptorsOnly) throws IOException {

@@ -7,14 +7,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code sluice_handover_*}: listening sockets sent (by a predecessor) and received (by a
- * successor), the duration of completed handovers from the successor's TAKE to its SERVING, and
+ * {@code sluice_handover_*}: listening sockets and established connections sent (by a
+ * predecessor) and received (by a successor), the duration of completed handovers from the successor's TAKE to its SERVING, and
  * failures by reason. A handful of meters per process, none per Service.
  */
 public final class HandoverMetrics {
     private final MeterRegistry registry;
     final Counter listenersSent;
     final Counter listenersReceived;
+    final Counter connectionsSent;
+    final Counter connectionsReceived;
     final Timer duration;
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
 
@@ -24,6 +26,10 @@ public final class HandoverMetrics {
                 .description("Listening sockets handed to a successor").register(registry);
         listenersReceived = Counter.builder("sluice.handover.listeners.received")
                 .description("Listening sockets received from a predecessor").register(registry);
+        connectionsSent = Counter.builder("sluice.handover.connections.sent")
+                .description("Established connections handed to a successor").register(registry);
+        connectionsReceived = Counter.builder("sluice.handover.connections.received")
+                .description("Established connections received from a predecessor and relayed on").register(registry);
         duration = Timer.builder("sluice.handover.duration")
                 .description("Completed handovers, from the successor's request to its serving every socket")
                 .register(registry);

@@ -13,6 +13,8 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.unix.UnixChannel;
+import dev.sluice.proxy.forward.HandedConnection;
+import dev.sluice.proxy.listen.MovingConnection;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
@@ -22,7 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -62,6 +67,9 @@ public final class HandoverServer implements AutoCloseable {
         /** The handover failed: read the paused sockets again. */
         void resume();
 
+        /** Takes the established connections of the paused listeners off their event loops. */
+        List<MovingConnection> detachConnections();
+
         /**
          * The successor serves every socket: release what it will bind next (the admin ports),
          * then drain what is left here. Must not block for long: DONE waits for it.
@@ -69,7 +77,7 @@ public final class HandoverServer implements AutoCloseable {
         void handedOver();
     }
 
-    private enum Step { RESERVED, OFFERED, SENT, COMMITTED }
+    private enum Step { RESERVED, OFFERED, SENT, COMMITTED, MOVING }
 
     /** One successor's handover; fields confined to the worker thread. */
     private static final class Session {
@@ -77,6 +85,11 @@ public final class HandoverServer implements AutoCloseable {
         final int peerPid;
         Step step = Step.RESERVED;
         List<Channel> paused;
+        Channel fds;
+        /** The connections offered after SERVING, and which of them the successor kept back. */
+        List<HandedConnection> moved;
+        final Set<Integer> kept = new HashSet<>();
+        String serving;
         long takenNanos;
         ScheduledFuture<?> deadline;
 
@@ -205,6 +218,8 @@ public final class HandoverServer implements AutoCloseable {
             case Wire.TAKE -> take();
             case Wire.READY -> ready(line);
             case Wire.SERVING -> serving(line);
+            case Wire.KEEP -> keep(line);
+            case Wire.ADOPTED -> adopted(line);
             default -> fail("unexpected \"" + line + "\" at " + session.step, "protocol");
         }
     }
@@ -249,6 +264,7 @@ public final class HandoverServer implements AutoCloseable {
     /** One descriptor per message, in the order offered; each is a duplicate made by the kernel. */
     private void sendSockets(Channel fds) {
         session.step = Step.SENT;
+        session.fds = fds;
         for (Channel channel : session.paused) {
             fds.write(new FileDescriptor(((UnixChannel) channel).fd().intValue()));
         }
@@ -265,18 +281,81 @@ public final class HandoverServer implements AutoCloseable {
         session.control.writeAndFlush(Wire.COMMIT + "\n");
     }
 
+    /**
+     * The successor serves the listeners: offer it the established connections, each read no
+     * more and flushed, and taken off its event loop (the kernel keeps what arrives meanwhile).
+     */
     private void serving(String line) {
         if (session.step != Step.COMMITTED) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;
         }
+        session.serving = line;
+        session.moved = new ArrayList<>();
+        List<Wire.Connection> listed = new ArrayList<>();
+        for (MovingConnection moving : sockets.detachConnections()) {
+            HandedConnection connection = moving.connection().awaitUninterruptibly().getNow();
+            if (connection != null) {
+                session.moved.add(connection);
+                listed.add(new Wire.Connection(moving.listener(), connection.backendAddress()));
+            }
+        }
+        session.step = Step.MOVING;
+        StringBuilder offer = new StringBuilder(Wire.CONNECTIONS).append(' ').append(listed.size()).append('\n');
+        listed.forEach(connection -> offer.append(connection.line()).append('\n'));
+        session.control.writeAndFlush(offer.toString());
+        for (HandedConnection connection : session.moved) {
+            session.fds.write(new FileDescriptor(((UnixChannel) connection.client()).fd().intValue()));
+            session.fds.write(new FileDescriptor(((UnixChannel) connection.backend()).fd().intValue()));
+        }
+        // No deadline from here on: the successor serves the listeners already, so only its end
+        // (its connection closes) gives them back.
+        session.fds.flush();
+    }
+
+    private void keep(String line) {
+        int index = session.step == Step.MOVING ? parseIndex(line) : -1;
+        if (index < 0 || index >= session.moved.size()) {
+            fail("unexpected \"" + line + "\" at " + session.step, "protocol");
+            return;
+        }
+        session.kept.add(index);
+    }
+
+    private static int parseIndex(String line) {
+        try {
+            return Integer.parseInt(line.substring(Wire.KEEP.length()).strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The successor relays what it did not keep back: close those copies here, serve the rest again. */
+    private void adopted(String line) {
+        if (session.step != Step.MOVING) {
+            fail("unexpected \"" + line + "\" at " + session.step, "protocol");
+            return;
+        }
+        for (int i = 0; i < session.moved.size(); i++) {
+            if (session.kept.contains(i)) {
+                session.moved.get(i).reattach();
+            } else {
+                session.moved.get(i).handedOff();
+            }
+        }
+        metrics.connectionsSent.increment(session.moved.size() - session.kept.size());
+        finish();
+    }
+
+    private void finish() {
         Session done = session;
         session = null;
         metrics.listenersSent.increment(done.paused.size());
         long nanos = System.nanoTime() - done.takenNanos;
         metrics.duration.record(nanos, TimeUnit.NANOSECONDS);
-        log.info("handed {} listening socket(s) to pid {} in {} ms ({})", done.paused.size(), done.peerPid,
-                TimeUnit.NANOSECONDS.toMillis(nanos), line);
+        log.info("handed {} listening socket(s) and {} established connection(s) to pid {} in {} ms ({}; {} kept here)",
+                done.paused.size(), done.moved.size() - done.kept.size(), done.peerPid, TimeUnit.NANOSECONDS.toMillis(nanos),
+                done.serving, done.kept.size());
         sockets.handedOver();
         // The successor binds this path next: close (which unlinks it) before saying DONE.
         server.close().awaitUninterruptibly();
@@ -290,7 +369,7 @@ public final class HandoverServer implements AutoCloseable {
     }
 
     private void expire(Session expired) {
-        if (session == expired && session.step != Step.COMMITTED) {
+        if (session == expired && session.step.compareTo(Step.COMMITTED) < 0) {
             fail("no READY within " + timeout.toMillis() + " ms (--handover-timeout)", "timeout");
         }
     }
@@ -304,6 +383,11 @@ public final class HandoverServer implements AutoCloseable {
         int paused = failed.paused == null ? 0 : failed.paused.size();
         if (failed.paused != null) {
             sockets.resume();
+        }
+        if (failed.moved != null) {
+            // The successor may have read from them already: neither side can relay them intact now.
+            failed.moved.forEach(HandedConnection::handedOff);
+            log.warn("handover to pid {}: closing {} connection(s) it was taking", failed.peerPid, failed.moved.size());
         }
         sockets.successor(false);
         log.warn("handover to pid {} failed at {}: {}; still serving {} listening socket(s){}", failed.peerPid,

@@ -33,6 +33,11 @@ import java.nio.file.Path;
  * READY n                      -&gt;
  *                              &lt;-     COMMIT | ABORT reason   (timeout applies until here)
  * (registers what it wants) SERVING n -&gt;
+ *                              &lt;-     CONNECTIONS m, then m lines "ip port backend-ip backend-port":
+ *                                      established connections, read no more and flushed;
+ *                                      2m descriptors, client then backend of each
+ * KEEP i (one it cannot take)  -&gt;     (served here again)
+ * ADOPTED k                    -&gt;     closes its copies of the others
  *                              &lt;-     DONE (its admin ports and this socket released)
  * </pre>
  */
@@ -48,6 +53,9 @@ final class Wire {
     static final String ABORT = "ABORT";
     static final String SERVING = "SERVING";
     static final String DONE = "DONE";
+    static final String CONNECTIONS = "CONNECTIONS";
+    static final String KEEP = "KEEP";
+    static final String ADOPTED = "ADOPTED";
     /** Longest line either side accepts. */
     static final int MAX_LINE = 512;
 
@@ -82,6 +90,27 @@ final class Wire {
         @Override
         public String toString() {
             return protocol + " " + Addresses.format(address);
+        }
+    }
+
+    /** An established connection as listed: the listener that accepted it and its backend. */
+    record Connection(InetSocketAddress listener, InetSocketAddress backend) {
+        String line() {
+            return listener.getAddress().getHostAddress() + " " + listener.getPort() + " "
+                    + backend.getAddress().getHostAddress() + " " + backend.getPort();
+        }
+
+        static Connection parse(String line) {
+            String[] words = line.split(" ");
+            if (words.length != 4) {
+                throw new IllegalStateException("handover: " + line + " (expected: ip port backend-ip backend-port)");
+            }
+            try {
+                return new Connection(new InetSocketAddress(InetAddress.getByName(words[0]), Integer.parseInt(words[1])),
+                        new InetSocketAddress(InetAddress.getByName(words[2]), Integer.parseInt(words[3])));
+            } catch (UnknownHostException | NumberFormatException e) {
+                throw new IllegalStateException("handover: " + line + " (expected: ip port backend-ip backend-port)", e);
+            }
         }
     }
 

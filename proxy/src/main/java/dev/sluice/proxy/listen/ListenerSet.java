@@ -26,6 +26,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -178,6 +179,33 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         return paused;
     }
 
+    /**
+     * Takes every established connection of the paused TCP listeners off its event loop, for a
+     * successor that serves the same listeners; each future completes with null for one that
+     * must stay here (see {@link TcpForwarder#detach}).
+     */
+    public synchronized List<MovingConnection> detachConnections() {
+        List<MovingConnection> moving = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            if (listener.forwarder != null) {
+                for (Channel connection : listener.connections) {
+                    moving.add(new MovingConnection(listener.address.socket(), TcpForwarder.detach(connection)));
+                }
+            }
+        }
+        return moving;
+    }
+
+    /**
+     * Relays a connection a predecessor accepted on {@code listener}: returns false when this
+     * set has no TCP listener there or its service cannot take it (see {@link TcpForwarder#resume}).
+     */
+    public synchronized boolean resumeConnection(InetSocketAddress listener, SocketChannel client, SocketChannel backend,
+            InetSocketAddress backendAddress) {
+        Listener owner = listeners.get(new Listener.Address(Protocol.TCP, listener));
+        return owner != null && owner.forwarder != null && owner.forwarder.resume(group.next(), client, backend, backendAddress);
+    }
+
     /** Reads from every listening socket again after a handover failed; the next table applies as usual. */
     public synchronized void resumeAfterHandover() {
         if (accepting || closed) {
@@ -324,6 +352,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     /** Binds a new socket, or registers one adopted from a predecessor (already bound and listening). */
     private ChannelFuture bindTcp(ServiceSlot slot, Listener listener, ServerChannel adopted) {
         TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
+        listener.forwarder = forwarder;
         ServerBootstrap bootstrap = TcpForwarder.configure(new ServerBootstrap())
                 .group(group)
                 .childHandler(forwarder.childHandler());
