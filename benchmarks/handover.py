@@ -12,7 +12,7 @@ slowest new connection (connect + echo) in that time, and failed new connections
 connections stay with the predecessor (they are not handed over), so N shows what they cost the
 handover. Needs N*2+100 open files (this machine's limit is 20,000: at most about 9,000).
 """
-import argparse, asyncio, os, re, resource, socket, subprocess, sys, tempfile, time
+import argparse, asyncio, os, re, resource, shutil, socket, subprocess, sys, tempfile, time
 
 async def echo(reader, writer):
     try:
@@ -29,20 +29,26 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-def sluice(jar, config, sock, health, metrics):
-    return subprocess.Popen(["java", "-jar", jar, "run", "--config", config, "--handover-socket", sock,
+def sluice(jar, config, sock, health, metrics, log):
+    """Starts `sluice run`; its output goes to `log`, which wait_line follows."""
+    out = open(log, "w")
+    proc = subprocess.Popen(["java", "-jar", jar, "run", "--config", config, "--handover-socket", sock,
                              f"--healthz-bind-address=127.0.0.1:{health}", f"--metrics-bind-address=127.0.0.1:{metrics}",
-                             "--shutdown-grace=5s"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--shutdown-grace=5s"], stdout=out, stderr=subprocess.STDOUT)
+    proc.log = open(log)
+    return proc
 
-async def wait_line(proc, pattern, lines):
-    loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, proc.stdout.readline)
+async def wait_line(proc, pattern, lines, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = proc.log.readline()
         if not line:
-            raise SystemExit("sluice ended:\n" + "".join(lines))
+            await asyncio.sleep(0.01)
+            continue
         lines.append(line)
         if m := re.search(pattern, line):
             return m
+    raise SystemExit(f"no line matching {pattern} within {seconds} s; see {proc.log.name}")
 
 async def run(n, jar):
     work = tempfile.mkdtemp(prefix="sluice-handover-")
@@ -54,7 +60,7 @@ async def run(n, jar):
         f.write(f'services:\n  - name: web\n    listen: "127.0.0.1:{port}"\n    backends: ["127.0.0.1:{backend}"]\n')
     sock = os.path.join(work, "handover.sock")
     old_lines, new_lines = [], []
-    old = sluice(jar, config, sock, health, metrics)
+    old = sluice(jar, config, sock, health, metrics, os.path.join(work, "old.log"))
     await wait_line(old, "serving handovers on", old_lines)
     idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(n)]
     sr, sw = await asyncio.open_connection("127.0.0.1", port)
@@ -88,10 +94,11 @@ async def run(n, jar):
 
     tasks = [asyncio.create_task(stream()), asyncio.create_task(probe())]
     await asyncio.sleep(1)
-    new = sluice(jar, config, sock, health, metrics)
+    new = sluice(jar, config, sock, health, metrics, os.path.join(work, "new.log"))
     await wait_line(new, r"predecessor pid \d+ will hand over", new_lines)
     window["on"] = True
-    m = await wait_line(old, r"handed (\d+) listening socket\(s\) to pid \d+ in (\d+) ms", old_lines)
+    m = await wait_line(old, r"handed \d+ listening socket\(s\) and (\d+) established connection\(s\) to pid \d+ in (\d+) ms",
+                        old_lines)
     await wait_line(new, "took over from pid", new_lines)
     await asyncio.sleep(0.2)
     window["on"] = False
@@ -99,11 +106,12 @@ async def run(n, jar):
     await asyncio.gather(*tasks)
     for r, w in idle + [(sr, sw)]:
         w.close()
-    print(f"| {n} | {m.group(2)} ms | {window['gap'] * 1000:.1f} ms | {window['slowest'] * 1000:.1f} ms "
+    print(f"| {n} | {m.group(1)} | {m.group(2)} ms | {window['gap'] * 1000:.1f} ms | {window['slowest'] * 1000:.1f} ms "
           f"| {window['probes']} | {window['failed']} |", flush=True)
     for p in (new, old):
         p.terminate()
         p.wait(30)
+    shutil.rmtree(work)
     server.close()
     for task in asyncio.all_tasks() - {asyncio.current_task()}:
         task.cancel()
@@ -115,8 +123,8 @@ def main():
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    print("| established | handover (TAKE to SERVING) | longest echo wait, streaming | slowest new connection | new connections in the window | failed |")
-    print("|---|---|---|---|---|---|")
+    print("| established | moved | handover (TAKE to DONE) | longest echo wait, streaming | slowest new connection | new connections in the window | failed |")
+    print("|---|---|---|---|---|---|---|")
     for n in args.connections:
         asyncio.run(run(n, args.jar))
 

@@ -53,6 +53,8 @@ public final class HandoverClient implements AutoCloseable {
     private Channel control;
     private Channel fds;
     private long predecessorPid;
+    /** Descriptors received so far, acknowledged in steps so the predecessor sends more. */
+    private int received;
 
     private HandoverClient(Path path, Duration timeout, HandoverMetrics metrics) {
         this.path = path;
@@ -275,7 +277,11 @@ public final class HandoverClient implements AutoCloseable {
     }
 
     private FileDescriptor nextDescriptor() throws IOException {
-        return (FileDescriptor) poll(descriptors, "FDS");
+        FileDescriptor next = (FileDescriptor) poll(descriptors, "FDS");
+        if (++received % (Wire.WINDOW / 2) == 0) {
+            control.writeAndFlush(Wire.GOT + " " + received + "\n");
+        }
+        return next;
     }
 
     private Object poll(BlockingQueue<Object> queue, String after) throws IOException {

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running process's side of a handover: serves a Unix socket at a path (mode 0600, and a
  * peer must run as this process's uid, checked with SO_PEERCRED) where the next process takes
- * every listening socket from it ({@link Wire} has the protocol). One successor at a time; a
- * second one is refused with the pid of the first.
+ * every listening socket from it, then every established connection it can place ({@link Wire}
+ * has the protocol). One successor at a time; a second one is refused with the pid of the first.
  *
  * <p>Nothing is served by both processes and nothing by neither: the listening sockets stop
  * being read here before they are sent, and new connections wait in the sockets' own kernel
@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * successor confirms it holds every socket (READY, answered by COMMIT) a failure or the timeout
  * resumes reading here; after COMMIT only the successor's end (its connection closes without
  * SERVING, so its copies are gone) resumes here, since from then on the successor may serve.
+ *
+ * <p>An established connection moves only when nothing of it is in flight here: no more reads
+ * are asked for, pending writes complete, and both channels leave the event loop before their
+ * descriptors are sent, so every byte not yet read stays in the kernel for the successor. One
+ * the successor sends back (KEEP) is registered and read here again. If the successor goes away
+ * while taking connections, those it was taking are closed: it may have read from them.
  *
  * <p>Threading: protocol steps and the {@link Sockets} calls run on one worker thread, never on
  * the event loop, since pausing sockets waits for the data path's loops.
@@ -86,6 +92,10 @@ public final class HandoverServer implements AutoCloseable {
         Step step = Step.RESERVED;
         List<Channel> paused;
         Channel fds;
+        /** Descriptors to send, in order; {@code sent} of them are sent, {@code acked} received. */
+        final List<Integer> outgoing = new ArrayList<>();
+        int sent;
+        int acked;
         /** The connections offered after SERVING, and which of them the successor kept back. */
         List<HandedConnection> moved;
         final Set<Integer> kept = new HashSet<>();
@@ -219,6 +229,7 @@ public final class HandoverServer implements AutoCloseable {
             case Wire.READY -> ready(line);
             case Wire.SERVING -> serving(line);
             case Wire.KEEP -> keep(line);
+            case Wire.GOT -> got(line);
             case Wire.ADOPTED -> adopted(line);
             default -> fail("unexpected \"" + line + "\" at " + session.step, "protocol");
         }
@@ -266,9 +277,35 @@ public final class HandoverServer implements AutoCloseable {
         session.step = Step.SENT;
         session.fds = fds;
         for (Channel channel : session.paused) {
-            fds.write(new FileDescriptor(((UnixChannel) channel).fd().intValue()));
+            session.outgoing.add(((UnixChannel) channel).fd().intValue());
         }
-        fds.flush();
+        pump();
+    }
+
+    /**
+     * Sends descriptors while fewer than {@link Wire#WINDOW} are unacknowledged: a Unix socket's
+     * send buffer holds only a few hundred of them, and Netty fails the channel (rather than
+     * waiting) when one does not fit.
+     */
+    private void pump() {
+        while (session.sent < session.outgoing.size() && session.sent - session.acked < Wire.WINDOW) {
+            session.fds.write(new FileDescriptor(session.outgoing.get(session.sent++)));
+        }
+        session.fds.flush();
+    }
+
+    private void got(String line) {
+        try {
+            int received = Integer.parseInt(line.substring(Wire.GOT.length()).strip());
+            if (session.fds != null && received > session.acked && received <= session.sent) {
+                session.acked = received;
+                pump();
+                return;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below as a protocol error.
+        }
+        fail("unexpected \"" + line + "\" at " + session.step, "protocol");
     }
 
     private void ready(String line) {
@@ -305,12 +342,12 @@ public final class HandoverServer implements AutoCloseable {
         listed.forEach(connection -> offer.append(connection.line()).append('\n'));
         session.control.writeAndFlush(offer.toString());
         for (HandedConnection connection : session.moved) {
-            session.fds.write(new FileDescriptor(((UnixChannel) connection.client()).fd().intValue()));
-            session.fds.write(new FileDescriptor(((UnixChannel) connection.backend()).fd().intValue()));
+            session.outgoing.add(((UnixChannel) connection.client()).fd().intValue());
+            session.outgoing.add(((UnixChannel) connection.backend()).fd().intValue());
         }
         // No deadline from here on: the successor serves the listeners already, so only its end
         // (its connection closes) gives them back.
-        session.fds.flush();
+        pump();
     }
 
     private void keep(String line) {

@@ -29,7 +29,8 @@ import java.nio.file.Path;
  * (first table ready) TAKE     -&gt;     stops reading its listening sockets
  *                              &lt;-     LISTENERS n, then n lines "TCP|UDP ip port"
  * second connection: FDS       -&gt;     (same peer pid as the control connection)
- *                              &lt;-     n descriptors, in the order listed
+ *                              &lt;-     n descriptors, in the order listed, at most WINDOW
+ * GOT k (every WINDOW/2)       -&gt;     unacknowledged at a time
  * READY n                      -&gt;
  *                              &lt;-     COMMIT | ABORT reason   (timeout applies until here)
  * (registers what it wants) SERVING n -&gt;
@@ -56,6 +57,10 @@ final class Wire {
     static final String CONNECTIONS = "CONNECTIONS";
     static final String KEEP = "KEEP";
     static final String ADOPTED = "ADOPTED";
+    /** The successor's count of descriptors received so far, every {@link #WINDOW} / 2 of them. */
+    static final String GOT = "GOT";
+    /** Descriptors in flight at most: a Unix socket's send buffer holds a few hundred. */
+    static final int WINDOW = 64;
     /** Longest line either side accepts. */
     static final int MAX_LINE = 512;
 
