@@ -6,6 +6,7 @@ import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.state.SyncObserver;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
+import dev.sluice.discovery.state.TableTooLargeException;
 import dev.sluice.discovery.state.TableSource;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +127,8 @@ public final class StaticFileSource implements TableSource {
             while (watch.await()) {
                 try {
                     check();
+                } catch (TableTooLargeException e) {
+                    log.error("{}: {}", file, e.getMessage());
                 } catch (RuntimeException e) {
                     log.error("{}: reload failed; still serving generation {}", file, publisher.current().generation(), e);
                 }

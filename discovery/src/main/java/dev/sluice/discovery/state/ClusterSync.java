@@ -106,6 +106,9 @@ public final class ClusterSync implements AutoCloseable {
         try {
             first.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TableTooLargeException tooLarge) {
+                throw tooLarge;
+            }
             throw new IllegalStateException("first sync failed", e.getCause());
         }
     }

@@ -56,6 +56,8 @@ final class SyncState {
     private final Map<ObjectRef, ObjectRef> sliceOwners = new HashMap<>();
     /** The keys each Service has in the published table. */
     private final Map<ObjectRef, Set<ServicePortKey>> produced = new HashMap<>();
+    /** Services of a table refused for its size, rebuilt again at the next sync. */
+    private final Set<ObjectRef> refused = new HashSet<>();
     private NodeContext node;
     private boolean published;
     private int noLocalInternal;
@@ -91,16 +93,41 @@ final class SyncState {
             }
         });
 
+        dirty.addAll(refused);
+        refused.clear();
         BackendTable previous = publisher.current();
         Map<ServicePortKey, ServiceEntry> upserts = new HashMap<>();
         Set<ServicePortKey> removals = new HashSet<>();
+        Map<ObjectRef, Set<ServicePortKey>> producedBefore = new HashMap<>();
+        int noLocalInternalBefore = noLocalInternal;
+        int noLocalExternalBefore = noLocalExternal;
         for (ObjectRef ref : dirty) {
+            producedBefore.put(ref, produced.get(ref));
             rebuild(ref, previous, upserts, removals);
         }
         if (!published || !upserts.isEmpty() || !removals.isEmpty()) {
             Set<ServicePortKey> changed = new HashSet<>(upserts.keySet());
             changed.addAll(removals);
-            publisher.publish(new TableChange(previous, previous.apply(upserts, removals), changed));
+            try {
+                publisher.publish(new TableChange(previous, previous.apply(upserts, removals), changed));
+            } catch (TableTooLargeException e) {
+                // As if this sync never ran: its Services are rebuilt with the next one.
+                producedBefore.forEach((ref, keys) -> {
+                    if (keys == null) {
+                        produced.remove(ref);
+                    } else {
+                        produced.put(ref, keys);
+                    }
+                });
+                noLocalInternal = noLocalInternalBefore;
+                noLocalExternal = noLocalExternalBefore;
+                refused.addAll(dirty);
+                if (!published) {
+                    throw e;
+                }
+                log.error(e.getMessage());
+                return;
+            }
             published = true;
         }
         tracker.updated();

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
  * Holds the current {@link BackendTable} and swaps in new ones. Readers on the hot path call
  * {@link #current()}: one volatile read, no lock. Publications are serialised so listeners see
  * tables in generation order; a listener that throws is logged and does not stop the others.
+ * A table whose new service ports would not fit in the heap is refused ({@link HeapHeadroom}).
  */
 public final class TablePublisher {
     private static final Logger log = LoggerFactory.getLogger(TablePublisher.class);
@@ -19,6 +20,16 @@ public final class TablePublisher {
     /** Written only under this publisher's monitor; read by anyone. */
     private volatile BackendTable current = BackendTable.empty();
     private final List<TableListener> listeners = new CopyOnWriteArrayList<>();
+    private final HeapHeadroom headroom;
+
+    /** A publisher that checks each table against this JVM's heap. */
+    public TablePublisher() {
+        this(HeapHeadroom.jvm());
+    }
+
+    TablePublisher(HeapHeadroom headroom) {
+        this.headroom = headroom;
+    }
 
     /** The latest published table. */
     public BackendTable current() {
@@ -52,12 +63,16 @@ public final class TablePublisher {
     /**
      * Publishes {@code change.current()}, which must have been derived from the table this
      * publisher currently holds.
+     *
+     * @throws TableTooLargeException when its new service ports would not fit in the heap; the
+     *                                current table stays
      */
     public synchronized TableChange publish(TableChange change) {
         if (change.previous() != current) {
             throw new IllegalStateException("previous: generation " + change.previous().generation()
                     + " (expected: the current generation " + current.generation() + ")");
         }
+        headroom.check(change);
         current = change.current();
         for (TableListener listener : listeners) {
             try {

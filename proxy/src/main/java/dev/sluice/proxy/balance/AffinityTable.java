@@ -69,10 +69,6 @@ final class AffinityTable {
         pins.values().removeIf(pin -> pool.indexOf(pin.state) < 0);
     }
 
-    void clear() {
-        pins.clear();
-    }
-
     int size() {
         return pins.size();
     }

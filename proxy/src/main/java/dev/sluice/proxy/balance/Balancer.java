@@ -21,8 +21,13 @@ public final class Balancer {
     private final Ejection ejection;
     private final AtomicLong internalCursor = new AtomicLong();
     private final AtomicLong externalCursor = new AtomicLong();
-    private final AffinityTable internalPins = new AffinityTable(0);
-    private final AffinityTable externalPins = new AffinityTable(0);
+    /**
+     * Only while the entry has client-IP affinity: most services have none, and two empty tables
+     * cost about 180 bytes per service port. Written by the control thread; event loops reach
+     * them through the pools of {@link #routes}.
+     */
+    private volatile AffinityTable internalPins;
+    private volatile AffinityTable externalPins;
     /** Confined to the control thread. */
     private Map<Backend, BackendState> states = Map.of();
     private volatile Routes routes;
@@ -56,22 +61,27 @@ public final class Balancer {
         states = next;
 
         SessionAffinity affinity = entry.policy().affinity();
-        AffinityTable internalTable = affinity == null ? null : internalPins;
-        AffinityTable externalTable = affinity == null ? null : externalPins;
         if (affinity == null) {
-            internalPins.clear();
-            externalPins.clear();
+            // Pins of an earlier version with affinity are dropped with their tables.
+            internalPins = null;
+            externalPins = null;
         } else {
             long timeout = TimeUnit.SECONDS.toNanos(affinity.timeoutSeconds());
+            if (internalPins == null) {
+                internalPins = new AffinityTable(timeout);
+                externalPins = new AffinityTable(timeout);
+            }
             internalPins.timeoutNanos(timeout);
             externalPins.timeoutNanos(timeout);
         }
+        AffinityTable internalTable = internalPins;
+        AffinityTable externalTable = externalPins;
         Pool internalPool = new Pool(internal, entry.policy().balance(), internalCursor, internalTable, ejection);
         Pool externalPool = external == null ? internalPool
                 : new Pool(external, entry.policy().balance(), externalCursor, externalTable, ejection);
         if (affinity != null) {
-            internalPins.retainAll(internalPool);
-            externalPins.retainAll(externalPool);
+            internalTable.retainAll(internalPool);
+            externalTable.retainAll(externalPool);
         }
         routes = new Routes(entry, internalPool, externalPool);
         return retired;
@@ -82,19 +92,27 @@ public final class Balancer {
         for (BackendState state : states.values()) {
             state.retire();
         }
-        internalPins.clear();
-        externalPins.clear();
+        internalPins = null;
+        externalPins = null;
     }
 
     /** Drops expired affinity pins; {@code now} is {@link System#nanoTime()}. */
     public void sweep(long now) {
-        internalPins.sweep(now);
-        externalPins.sweep(now);
+        AffinityTable internal = internalPins;
+        AffinityTable external = externalPins;
+        if (internal != null) {
+            internal.sweep(now);
+        }
+        if (external != null) {
+            external.sweep(now);
+        }
     }
 
     /** Clients currently pinned, over both kinds of traffic. */
     public int pinnedClients() {
-        return internalPins.size() + externalPins.size();
+        AffinityTable internal = internalPins;
+        AffinityTable external = externalPins;
+        return (internal == null ? 0 : internal.size()) + (external == null ? 0 : external.size());
     }
 
     private BackendState[] statesFor(List<Backend> backends, Map<Backend, BackendState> next) {

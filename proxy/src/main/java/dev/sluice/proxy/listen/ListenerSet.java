@@ -312,6 +312,12 @@ public final class ListenerSet implements TableListener, AutoCloseable {
                 result.putIfAbsent(new Listener.Address(protocol, new InetSocketAddress(address, frontend.port())), frontend);
             }
         }
+        // Kept for as long as the key is in the table: most keys want one address, and an
+        // immutable one-entry map costs a fifth of a linked hash map.
+        if (result.size() == 1) {
+            Map.Entry<Listener.Address, Frontend> only = result.entrySet().iterator().next();
+            return Map.of(only.getKey(), only.getValue());
+        }
         return result;
     }
 
