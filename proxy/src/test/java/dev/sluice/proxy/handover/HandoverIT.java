@@ -207,7 +207,10 @@ class HandoverIT {
         }
     }
 
-    /** Shows that a second successor, while a handover runs, is refused with a message naming the first. */
+    /**
+     * Shows that a second successor, while a handover runs, is refused with a message naming the
+     * first; and that readiness passes to a successor: /healthz answers 503 while one is connected.
+     */
     @Test
     void aSecondSuccessorIsRefusedWhileAHandoverRuns() throws Exception {
         try (Echo echo = new Echo()) {
@@ -216,8 +219,11 @@ class HandoverIT {
             SluiceJar old = sluice(config);
             old.awaitLine("serving handovers on");
             try (UnixLines first = UnixLines.connect(dir.resolve("handover.sock"))) {
+                assertThat(status(healthPort, "/healthz")).isEqualTo(200);
                 first.send("HELLO 4242");
                 assertThat(first.readLine()).startsWith("WAIT ");
+                assertThat(status(healthPort, "/healthz")).as("readiness while a successor takes over").isEqualTo(503);
+                assertThat(status(healthPort, "/livez")).isEqualTo(200);
                 SluiceJar second = sluice(config);
                 assertThat(second.awaitExit(EXIT)).isNotZero();
                 assertThat(second.output()).contains("REFUSED a handover to pid", "is running (expected: one successor at a time)");
@@ -225,6 +231,7 @@ class HandoverIT {
             }
             old.awaitLine("handover to pid \\d+ failed at RESERVED");
             assertThat(echoOnce(port)).isTrue();
+            assertThat(status(healthPort, "/healthz")).isEqualTo(200);
             assertThat(old.isAlive()).isTrue();
         }
     }
@@ -346,6 +353,11 @@ class HandoverIT {
             }
         }
         return false;
+    }
+
+    private static int status(int port, String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static String get(int port, String path) throws IOException, InterruptedException {
