@@ -1,5 +1,7 @@
 package dev.sluice.proxy.handover;
 
+import dev.sluice.proxy.forward.HandedConnection;
+import dev.sluice.proxy.listen.MovingConnection;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -10,11 +12,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.unix.UnixChannel;
-import dev.sluice.proxy.forward.HandedConnection;
-import dev.sluice.proxy.listen.MovingConnection;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
@@ -25,14 +24,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,31 +79,6 @@ public final class HandoverServer implements AutoCloseable {
         void handedOver();
     }
 
-    private enum Step { RESERVED, OFFERED, SENT, COMMITTED, MOVING }
-
-    /** One successor's handover; fields confined to the worker thread. */
-    private static final class Session {
-        final Channel control;
-        final int peerPid;
-        Step step = Step.RESERVED;
-        List<Channel> paused;
-        Channel fds;
-        /** Descriptors to send, in order; {@code sent} of them are sent, {@code acked} received. */
-        final List<Integer> outgoing = new ArrayList<>();
-        int sent;
-        int acked;
-        /** The connections offered after SERVING, and which of them the successor kept back. */
-        List<HandedConnection> moved;
-        final Set<Integer> kept = new HashSet<>();
-        String serving;
-        long takenNanos;
-        ScheduledFuture<?> deadline;
-
-        Session(Channel control, int peerPid) {
-            this.control = control;
-            this.peerPid = peerPid;
-        }
-    }
 
     private final Path path;
     private final Duration timeout;
@@ -249,7 +220,7 @@ public final class HandoverServer implements AutoCloseable {
             log.info("successor pid {} connected for a handover", pid);
             sockets.successor(true);
             channel.writeAndFlush(Wire.WAIT + " " + Wire.ownPid() + "\n");
-        } else if (word.equals(Wire.FDS) && session != null && session.step == Step.OFFERED && session.peerPid == pid) {
+        } else if (word.equals(Wire.FDS) && session != null && session.step == Session.Step.OFFERED && session.peerPid == pid) {
             sendSockets(channel);
         } else {
             metrics.failed("protocol");
@@ -258,13 +229,13 @@ public final class HandoverServer implements AutoCloseable {
     }
 
     private void take() {
-        if (session.step != Step.RESERVED) {
+        if (session.step != Session.Step.RESERVED) {
             fail("TAKE twice", "protocol");
             return;
         }
         session.takenNanos = System.nanoTime();
         session.paused = sockets.pause();
-        session.step = Step.OFFERED;
+        session.step = Session.Step.OFFERED;
         StringBuilder offer = new StringBuilder(Wire.LISTENERS).append(' ').append(session.paused.size()).append('\n');
         for (Channel channel : session.paused) {
             offer.append(Wire.Offered.of(channel).line()).append('\n');
@@ -274,24 +245,12 @@ public final class HandoverServer implements AutoCloseable {
 
     /** One descriptor per message, in the order offered; each is a duplicate made by the kernel. */
     private void sendSockets(Channel fds) {
-        session.step = Step.SENT;
+        session.step = Session.Step.SENT;
         session.fds = fds;
         for (Channel channel : session.paused) {
             session.outgoing.add(((UnixChannel) channel).fd().intValue());
         }
-        pump();
-    }
-
-    /**
-     * Sends descriptors while fewer than {@link Wire#WINDOW} are unacknowledged: a Unix socket's
-     * send buffer holds only a few hundred of them, and Netty fails the channel (rather than
-     * waiting) when one does not fit.
-     */
-    private void pump() {
-        while (session.sent < session.outgoing.size() && session.sent - session.acked < Wire.WINDOW) {
-            session.fds.write(new FileDescriptor(session.outgoing.get(session.sent++)));
-        }
-        session.fds.flush();
+        session.pump();
     }
 
     private void got(String line) {
@@ -299,7 +258,7 @@ public final class HandoverServer implements AutoCloseable {
             int received = Integer.parseInt(line.substring(Wire.GOT.length()).strip());
             if (session.fds != null && received > session.acked && received <= session.sent) {
                 session.acked = received;
-                pump();
+                session.pump();
                 return;
             }
         } catch (NumberFormatException e) {
@@ -309,12 +268,12 @@ public final class HandoverServer implements AutoCloseable {
     }
 
     private void ready(String line) {
-        if (session.step != Step.SENT || !line.equals(Wire.READY + " " + session.paused.size())) {
+        if (session.step != Session.Step.SENT || !line.equals(Wire.READY + " " + session.paused.size())) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;
         }
         session.deadline.cancel(false);
-        session.step = Step.COMMITTED;
+        session.step = Session.Step.COMMITTED;
         session.control.writeAndFlush(Wire.COMMIT + "\n");
     }
 
@@ -323,7 +282,7 @@ public final class HandoverServer implements AutoCloseable {
      * more and flushed, and taken off its event loop (the kernel keeps what arrives meanwhile).
      */
     private void serving(String line) {
-        if (session.step != Step.COMMITTED) {
+        if (session.step != Session.Step.COMMITTED) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;
         }
@@ -337,7 +296,7 @@ public final class HandoverServer implements AutoCloseable {
                 listed.add(new Wire.Connection(moving.listener(), connection.backendAddress()));
             }
         }
-        session.step = Step.MOVING;
+        session.step = Session.Step.MOVING;
         StringBuilder offer = new StringBuilder(Wire.CONNECTIONS).append(' ').append(listed.size()).append('\n');
         listed.forEach(connection -> offer.append(connection.line()).append('\n'));
         session.control.writeAndFlush(offer.toString());
@@ -347,11 +306,11 @@ public final class HandoverServer implements AutoCloseable {
         }
         // No deadline from here on: the successor serves the listeners already, so only its end
         // (its connection closes) gives them back.
-        pump();
+        session.pump();
     }
 
     private void keep(String line) {
-        int index = session.step == Step.MOVING ? parseIndex(line) : -1;
+        int index = session.step == Session.Step.MOVING ? parseIndex(line) : -1;
         if (index < 0 || index >= session.moved.size()) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;
@@ -369,7 +328,7 @@ public final class HandoverServer implements AutoCloseable {
 
     /** The successor relays what it did not keep back: close those copies here, serve the rest again. */
     private void adopted(String line) {
-        if (session.step != Step.MOVING) {
+        if (session.step != Session.Step.MOVING) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;
         }
@@ -406,7 +365,7 @@ public final class HandoverServer implements AutoCloseable {
     }
 
     private void expire(Session expired) {
-        if (session == expired && session.step.compareTo(Step.COMMITTED) < 0) {
+        if (session == expired && session.step.compareTo(Session.Step.COMMITTED) < 0) {
             fail("no READY within " + timeout.toMillis() + " ms (--handover-timeout)", "timeout");
         }
     }
