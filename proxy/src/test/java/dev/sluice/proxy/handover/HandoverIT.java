@@ -208,6 +208,43 @@ class HandoverIT {
     }
 
     /**
+     * Shows a successor that goes away while it takes the established connections, after it
+     * already served the listeners: the predecessor reads its listeners again and closes the
+     * connections it was handing over (the successor may have read from them), as it logs.
+     */
+    @Test
+    void successorGoneWhileTakingConnectionsLeavesThePredecessorListening() throws Exception {
+        try (Echo echo = new Echo()) {
+            int port = freePort();
+            SluiceJar old = sluice(config("web", port, echo.tcpPort(), "TCP"));
+            old.awaitLine("serving handovers on");
+            Path socket = dir.resolve("handover.sock");
+            try (Socket open = connect(port)) {
+                assertThat(echo(open, "before")).isTrue();
+                try (UnixLines successor = UnixLines.connect(socket); UnixLines descriptors = UnixLines.connect(socket)) {
+                    successor.send("HELLO 1");
+                    assertThat(successor.readLine()).startsWith("WAIT ");
+                    successor.send("TAKE");
+                    assertThat(successor.readLine()).isEqualTo("LISTENERS 1");
+                    assertThat(successor.readLine()).isEqualTo("TCP 127.0.0.1 " + port);
+                    // The JDK's Unix sockets drop received descriptors: this successor takes none.
+                    descriptors.send("FDS");
+                    successor.send("READY 1");
+                    assertThat(successor.readLine()).isEqualTo("COMMIT");
+                    successor.send("SERVING 1");
+                    assertThat(successor.readLine()).isEqualTo("CONNECTIONS 1");
+                    assertThat(successor.readLine()).startsWith("127.0.0.1 " + port + " 127.0.0.1 " + echo.tcpPort());
+                }
+                old.awaitLine("handover to pid \\d+: closing 1 connection\\(s\\) it was taking");
+                old.awaitLine("failed at MOVING: the successor closed the connection; still serving 1 listening socket");
+                assertThat(open.getInputStream().read()).as("the connection being taken, closed").isEqualTo(-1);
+            }
+            assertThat(echoOnce(port)).as("a new connection to the predecessor").isTrue();
+            assertThat(old.isAlive()).isTrue();
+        }
+    }
+
+    /**
      * Shows that a second successor, while a handover runs, is refused with a message naming the
      * first; and that readiness passes to a successor: /healthz answers 503 while one is connected.
      */
