@@ -1,6 +1,7 @@
 package dev.sluice.proxy.cli;
 
 import dev.sluice.proxy.handover.HandoverServer;
+import dev.sluice.proxy.listen.AffinityPin;
 import dev.sluice.proxy.listen.MovingConnection;
 import io.netty.channel.Channel;
 import java.time.Duration;
@@ -34,6 +35,11 @@ final class HandingOver implements HandoverServer.Sockets {
     @Override
     public List<Channel> pause() {
         return process.listeners().pauseForHandover();
+    }
+
+    @Override
+    public List<AffinityPin> affinityPins() {
+        return process.listeners().affinityPins();
     }
 
     @Override

@@ -178,7 +178,8 @@ final class ProxyProcess implements AutoCloseable {
             Metrics metrics) throws IOException {
         listeners.adopt(predecessor.take());
         publisher.addListenerCaughtUp(listeners);
-        int connections = predecessor.serving(listeners.boundAddresses().size(), listeners::resumeConnection);
+        int connections = predecessor.serving(listeners.boundAddresses().size(), listeners::resumeConnection,
+                listeners::restoreAffinity);
         log.info("took over from pid {}: serving {} listener(s) and {} established connection(s)",
                 predecessor.predecessorPid(), listeners.boundAddresses().size(), connections);
         synchronized (closers) {

@@ -1,6 +1,7 @@
 package dev.sluice.proxy.handover;
 
 import dev.sluice.discovery.model.Protocol;
+import dev.sluice.proxy.listen.AffinityPin;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +174,7 @@ public final class HandoverClient implements AutoCloseable {
      *
      * @return the connections taken
      */
-    public int serving(int adopted, ConnectionSink sink) throws IOException {
+    public int serving(int adopted, ConnectionSink sink, Predicate<AffinityPin> pins) throws IOException {
         control.writeAndFlush(Wire.SERVING + " " + adopted + "\n");
         String header = nextLine("SERVING");
         if (!header.startsWith(Wire.CONNECTIONS + " ")) {
@@ -199,8 +201,20 @@ public final class HandoverClient implements AutoCloseable {
         }
         control.writeAndFlush(answer.append(Wire.ADOPTED).append(' ').append(taken).append('\n').toString());
         metrics.connectionsReceived.increment(taken);
+        String affinity = nextLine("ADOPTED");
+        if (!affinity.startsWith(Wire.AFFINITY + " ")) {
+            throw protocol(affinity, "AFFINITY p");
+        }
+        int offered = Integer.parseInt(affinity.substring(Wire.AFFINITY.length() + 1).strip());
+        int restored = 0;
+        for (int i = 0; i < offered; i++) {
+            if (pins.test(Wire.parsePin(nextLine("AFFINITY")))) {
+                restored++;
+            }
+        }
+        control.writeAndFlush(Wire.PINNED + " " + restored + "\n");
         try {
-            String done = nextLine("ADOPTED");
+            String done = nextLine("PINNED");
             if (!done.equals(Wire.DONE)) {
                 throw protocol(done, "DONE");
             }

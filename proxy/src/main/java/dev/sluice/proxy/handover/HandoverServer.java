@@ -1,6 +1,7 @@
 package dev.sluice.proxy.handover;
 
 import dev.sluice.proxy.forward.HandedConnection;
+import dev.sluice.proxy.listen.AffinityPin;
 import dev.sluice.proxy.listen.MovingConnection;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running process's side of a handover: serves a Unix socket at a path (mode 0600, and a
  * peer must run as this process's uid, checked with SO_PEERCRED) where the next process takes
- * every listening socket from it, then every established connection it can place ({@link Wire}
- * has the protocol). One successor at a time; a second one is refused with the pid of the first.
+ * every listening socket from it, then every established connection it can place, then the
+ * client-IP affinity pins ({@link Wire} has the protocol). One successor at a time; a second one is refused with the pid of the first.
  *
  * <p>Nothing is served by both processes and nothing by neither: the listening sockets stop
  * being read here before they are sent, and new connections wait in the sockets' own kernel
@@ -68,6 +69,9 @@ public final class HandoverServer implements AutoCloseable {
 
         /** The handover failed: read the paused sockets again. */
         void resume();
+
+        /** Every live client-IP affinity pin, for the successor. */
+        List<AffinityPin> affinityPins();
 
         /** Takes the established connections of the paused listeners off their event loops. */
         List<MovingConnection> detachConnections();
@@ -201,6 +205,7 @@ public final class HandoverServer implements AutoCloseable {
             case Wire.SERVING -> serving(line);
             case Wire.KEEP -> keep(line);
             case Wire.GOT -> got(line);
+            case Wire.PINNED -> pinned(line);
             case Wire.ADOPTED -> adopted(line);
             default -> fail("unexpected \"" + line + "\" at " + session.step, "protocol");
         }
@@ -340,6 +345,20 @@ public final class HandoverServer implements AutoCloseable {
             }
         }
         metrics.connectionsSent.increment(session.moved.size() - session.kept.size());
+        List<AffinityPin> pins = sockets.affinityPins();
+        session.pins = pins.size();
+        session.step = Session.Step.PINNING;
+        StringBuilder offer = new StringBuilder(Wire.AFFINITY).append(' ').append(pins.size()).append('\n');
+        pins.forEach(pin -> offer.append(Wire.line(pin)).append('\n'));
+        session.control.writeAndFlush(offer.toString());
+    }
+
+    private void pinned(String line) {
+        if (session.step != Session.Step.PINNING) {
+            fail("unexpected \"" + line + "\" at " + session.step, "protocol");
+            return;
+        }
+        log.info("handed {} client-IP affinity pin(s) to pid {} ({})", session.pins, session.peerPid, line);
         finish();
     }
 

@@ -11,7 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 
 /** One successor's handover, as the {@link HandoverServer} runs it; confined to its worker thread. */
 final class Session {
-    enum Step { RESERVED, OFFERED, SENT, COMMITTED, MOVING }
+    enum Step { RESERVED, OFFERED, SENT, COMMITTED, MOVING, PINNING }
 
     final Channel control;
     final int peerPid;
@@ -26,6 +26,7 @@ final class Session {
     List<HandedConnection> moved;
     final Set<Integer> kept = new HashSet<>();
     String serving;
+    int pins;
     long takenNanos;
     ScheduledFuture<?> deadline;
 

@@ -1,7 +1,11 @@
 package dev.sluice.proxy.handover;
 
 import dev.sluice.discovery.model.Addresses;
+import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
+import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.proxy.balance.Pool;
+import dev.sluice.proxy.listen.AffinityPin;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -39,6 +43,8 @@ import java.nio.file.Path;
  *                                      2m descriptors, client then backend of each
  * KEEP i (one it cannot take)  -&gt;     (served here again)
  * ADOPTED k                    -&gt;     closes its copies of the others
+ *                              &lt;-     AFFINITY p, then p lines: the client-IP affinity pins
+ * PINNED q                     -&gt;
  *                              &lt;-     DONE (its admin ports and this socket released)
  * </pre>
  */
@@ -59,6 +65,8 @@ final class Wire {
     static final String ADOPTED = "ADOPTED";
     /** The successor's count of descriptors received so far, every {@link #WINDOW} / 2 of them. */
     static final String GOT = "GOT";
+    static final String AFFINITY = "AFFINITY";
+    static final String PINNED = "PINNED";
     /** Descriptors in flight at most: a Unix socket's send buffer holds a few hundred. */
     static final int WINDOW = 64;
     /** Longest line either side accepts. */
@@ -116,6 +124,41 @@ final class Wire {
             } catch (UnknownHostException | NumberFormatException e) {
                 throw new IllegalStateException("handover: " + line + " (expected: ip port backend-ip backend-port)", e);
             }
+        }
+    }
+
+    /** A client-IP affinity pin: "namespace name port|- protocol family internal|external client backend-ip backend-port nanos-left". */
+    static String line(AffinityPin pin) {
+        ServicePortKey key = pin.key();
+        Pool.Pinned pinned = pin.pinned();
+        return String.join(" ", word(key.namespace()), word(key.name()), word(key.port()),
+                key.protocol().name(), key.family().name(), pin.external() ? "external" : "internal",
+                pinned.client().getHostAddress(), pinned.backend().getAddress().getHostAddress(),
+                Integer.toString(pinned.backend().getPort()), Long.toString(pinned.nanosLeft()));
+    }
+
+    /** An empty name travels as "-", which no Kubernetes or standalone name is. */
+    private static String word(String value) {
+        return value.isEmpty() ? "-" : value;
+    }
+
+    private static String unword(String word) {
+        return word.equals("-") ? "" : word;
+    }
+
+    static AffinityPin parsePin(String line) {
+        String[] w = line.split(" ");
+        try {
+            if (w.length != 10) {
+                throw new IllegalArgumentException("10 words");
+            }
+            ServicePortKey key = new ServicePortKey(unword(w[0]), unword(w[1]), unword(w[2]), Protocol.valueOf(w[3]),
+                    IpFamily.valueOf(w[4]));
+            return new AffinityPin(key, w[5].equals("external"), new Pool.Pinned(InetAddress.getByName(w[6]),
+                    new InetSocketAddress(InetAddress.getByName(w[7]), Integer.parseInt(w[8])), Long.parseLong(w[9])));
+        } catch (IllegalArgumentException | UnknownHostException e) {
+            throw new IllegalStateException("handover: " + line + " (expected: namespace name port|- protocol family"
+                    + " internal|external client backend-ip backend-port nanos-left)", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.proxy.listen;
 
 import dev.sluice.discovery.model.Frontend;
+import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
@@ -9,6 +10,7 @@ import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Ejection;
+import dev.sluice.proxy.balance.Pool;
 import dev.sluice.proxy.forward.ConnectionGate;
 import dev.sluice.proxy.forward.ForwardSettings;
 import dev.sluice.proxy.forward.ServiceSlot;
@@ -204,6 +206,28 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             InetSocketAddress backendAddress) {
         Listener owner = listeners.get(new Listener.Address(Protocol.TCP, listener));
         return owner != null && owner.forwarder != null && owner.forwarder.resume(group.next(), client, backend, backendAddress);
+    }
+
+    /** Every live client-IP affinity pin of every service port, for a successor. */
+    public synchronized List<AffinityPin> affinityPins() {
+        long now = System.nanoTime();
+        List<AffinityPin> all = new ArrayList<>();
+        for (ServiceSlot slot : slots.all()) {
+            Pool internal = slot.routes().poolFor(FrontendType.CLUSTER_IP);
+            Pool external = slot.routes().poolFor(FrontendType.NODE_PORT);
+            internal.pinned(now).forEach(pin -> all.add(new AffinityPin(slot.key(), false, pin)));
+            if (external != internal) {
+                external.pinned(now).forEach(pin -> all.add(new AffinityPin(slot.key(), true, pin)));
+            }
+        }
+        return all;
+    }
+
+    /** Restores a predecessor's pin where this table still has that service port, affinity and backend. */
+    public synchronized boolean restoreAffinity(AffinityPin pin) {
+        ServiceSlot slot = slots.get(pin.key());
+        return slot != null && slot.routes().poolFor(pin.external() ? FrontendType.NODE_PORT : FrontendType.CLUSTER_IP)
+                .restore(pin.pinned(), System.nanoTime());
     }
 
     /** Reads from every listening socket again after a handover failed; the next table applies as usual. */

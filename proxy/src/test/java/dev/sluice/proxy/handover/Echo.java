@@ -15,6 +15,7 @@ import java.net.SocketException;
 final class Echo implements AutoCloseable {
     private final ServerSocket tcp;
     private final DatagramSocket udp;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     Echo() throws IOException {
         tcp = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -25,6 +26,11 @@ final class Echo implements AutoCloseable {
 
     int tcpPort() {
         return tcp.getLocalPort();
+    }
+
+    /** TCP connections accepted so far. */
+    int accepted() {
+        return accepted.get();
     }
 
     int udpPort() {
@@ -41,6 +47,7 @@ final class Echo implements AutoCloseable {
         while (!tcp.isClosed()) {
             try {
                 Socket socket = tcp.accept();
+                accepted.incrementAndGet();
                 daemon(() -> echo(socket));
             } catch (IOException e) {
                 return;

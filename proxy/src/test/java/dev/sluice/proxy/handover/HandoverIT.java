@@ -245,6 +245,44 @@ class HandoverIT {
     }
 
     /**
+     * Shows that client-IP affinity survives a handover: the successor restores the
+     * predecessor's pin (it says PINNED 1), and every later connection of the client reaches
+     * the backend pinned before the handover, though the successor lists its backends the other
+     * way round (its own first pick would be the other one).
+     */
+    @Test
+    void affinityPinsMoveToTheSuccessor() throws Exception {
+        try (Echo a = new Echo(); Echo b = new Echo()) {
+            int port = freePort();
+            SluiceJar old = sluice(affinityConfig(port, a.tcpPort(), b.tcpPort()));
+            old.awaitLine("serving handovers on");
+            try (Socket first = connect(port)) {
+                assertThat(echo(first, "pin me")).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.accepted() + b.accepted() == 1);
+            Echo pinned = a.accepted() == 1 ? a : b;
+            Echo other = pinned == a ? b : a;
+            // Reversed: a fresh round-robin cursor picks at the same position first, the other backend.
+            SluiceJar next = sluice(affinityConfig(port, b.tcpPort(), a.tcpPort()));
+            next.awaitLine("took over from pid");
+            old.awaitLine("handed 1 client-IP affinity pin\\(s\\) to pid \\d+ \\(PINNED 1\\)");
+            for (int i = 0; i < 3; i++) {
+                assertThat(echoOnce(port)).isTrue();
+            }
+            assertThat(pinned.accepted()).as("connections to the pinned backend").isEqualTo(4);
+            assertThat(other.accepted()).isZero();
+        }
+    }
+
+    private Path affinityConfig(int port, int firstBackend, int secondBackend) throws IOException {
+        Path file = Files.createTempFile(dir, "sluice", ".yaml");
+        Files.writeString(file, "services:\n  - name: sticky\n    listen: \"127.0.0.1:" + port + "\"\n"
+                + "    backends: [\"127.0.0.1:" + firstBackend + "\", \"127.0.0.1:" + secondBackend + "\"]\n"
+                + "    sessionAffinity: {}\n");
+        return file;
+    }
+
+    /**
      * Shows that a second successor, while a handover runs, is refused with a message naming the
      * first; and that readiness passes to a successor: /healthz answers 503 while one is connected.
      */
