@@ -6,6 +6,7 @@ import dev.sluice.discovery.state.SyncObserver;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
+import dev.sluice.discovery.translate.ProxyLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubernetesSource implements TableSource {
     /** Services and slices another proxy owns, or headless ones, never reach us. */
-    static final String PROXY_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless";
+    static final String PROXY_SELECTOR = ProxyLabels.SELECTOR;
     static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     static final String SERVICES = "services";
     static final String ENDPOINT_SLICES = "endpointslices.discovery.k8s.io";

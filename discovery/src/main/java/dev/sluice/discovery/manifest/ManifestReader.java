@@ -21,9 +21,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * Reads Services, EndpointSlices and Nodes from YAML or JSON manifests: one or more documents
- * per file ({@code ---}), each a single object, a {@code kind: List} (or {@code ServiceList}
- * etc.) with {@code items}, as {@code kubectl get -o yaml} prints, or a top-level array.
+ * Reads Services, EndpointSlices and Nodes from manifests, each file one YAML stream: one or
+ * more documents ({@code ---}), each written as YAML or JSON, and each a single object, a
+ * {@code kind: List} (or {@code ServiceList} etc.) with {@code items}, as {@code kubectl get -o
+ * yaml} prints, or a top-level array.
  * Objects of other kinds are ignored. A Service or EndpointSlice without a namespace is put in
  * {@code default}, as {@code kubectl apply} would.
  *
@@ -66,25 +67,55 @@ public final class ManifestReader {
         private final List<EndpointSlice> slices = new ArrayList<>();
         private final List<Node> nodes = new ArrayList<>();
 
+        /**
+         * Reads the text as one YAML stream, whatever its first character: a JSON object is a YAML
+         * document, so JSON documents between {@code ---} lines read like any others, as they do
+         * for {@code kubectl apply -f}. YAML forbids one thing JSON allows, tabs before a token
+         * at the start of a line: a file that is not YAML but is a stream of JSON values is
+         * read as JSON instead, as it always was.
+         */
         void read(String source, String text) {
-            String trimmed = text.stripLeading();
-            boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
-            int document = 0;
-            try (MappingIterator<JsonNode> documents = (json ? JSON : YAML).readerFor(JsonNode.class).readValues(text)) {
+            List<JsonNode> documents;
+            try {
+                documents = documents(YAML, text);
+            } catch (DocumentException yaml) {
+                documents = jsonStream(text);
+                if (documents == null) {
+                    JacksonException e = yaml.cause;
+                    throw new ManifestException(source + ": document " + yaml.document + ": " + location(e)
+                            + firstLine(e.getOriginalMessage()) + " (expected: valid YAML or JSON)", e);
+                }
+            }
+            for (int i = 0; i < documents.size(); i++) {
+                document(source + ": document " + (i + 1), documents.get(i));
+            }
+        }
+
+        /** The text as a stream of JSON values, or {@code null} when it is not one. */
+        private static List<JsonNode> jsonStream(String text) {
+            String start = text.stripLeading();
+            if (!start.startsWith("{") && !start.startsWith("[")) {
+                return null;
+            }
+            try {
+                return documents(JSON, text);
+            } catch (DocumentException e) {
+                return null;
+            }
+        }
+
+        private static List<JsonNode> documents(ObjectMapper mapper, String text) {
+            List<JsonNode> documents = new ArrayList<>();
+            try (MappingIterator<JsonNode> values = mapper.readerFor(JsonNode.class).readValues(text)) {
                 while (true) {
-                    document++;
-                    JsonNode node;
                     try {
-                        if (!documents.hasNextValue()) {
-                            return;
+                        if (!values.hasNextValue()) {
+                            return documents;
                         }
-                        node = documents.nextValue();
+                        documents.add(values.nextValue());
                     } catch (JacksonException e) {
-                        throw new ManifestException(source + ": document " + document + ": " + location(e)
-                                + firstLine(e.getOriginalMessage()) + " (expected: valid " + (json ? "JSON" : "YAML")
-                                + ")", e);
+                        throw new DocumentException(documents.size() + 1, e);
                     }
-                    document(source + ": document " + document, node);
                 }
             }
         }
@@ -178,5 +209,18 @@ public final class ManifestReader {
         }
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** A document of a stream that cannot be parsed, numbered from 1. */
+    private static final class DocumentException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int document;
+        final transient JacksonException cause;
+
+        DocumentException(int document, JacksonException cause) {
+            super(cause);
+            this.document = document;
+            this.cause = cause;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.discovery.model;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 
 /**
@@ -93,16 +94,84 @@ public final class Addresses {
         return new InetSocketAddress(parseIp(host), port);
     }
 
-    /** The address as an IP literal, without brackets. */
+    /**
+     * The address as an IP literal, without brackets: an IPv4 dotted quad, or an IPv6 address in
+     * the RFC 5952 form ({@code fd00::6}, never {@code fd00:0:0:0:0:0:0:6}), followed by
+     * {@code %zone} when it has a scope. Every address a person reads (explain, status, logs,
+     * metric labels) is printed by this method or {@link #format(InetSocketAddress)}.
+     */
     public static String format(InetAddress address) {
-        return address.getHostAddress();
+        if (!(address instanceof Inet6Address v6)) {
+            return address.getHostAddress();
+        }
+        String text = compact(v6.getAddress());
+        String host = v6.getHostAddress();
+        int zone = host.indexOf('%');
+        return zone < 0 ? text : text + host.substring(zone);
     }
 
-    /** {@code ip:port}, with brackets around an IPv6 address. */
+    /** {@code ip:port}, with brackets around an IPv6 address: {@code [fd00::6]:80}. */
+    public static String format(InetAddress ip, int port) {
+        String host = format(ip);
+        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * {@code ip:port} as {@link #format(InetAddress, int)} prints it; the host name and port of
+     * an unresolved address, without a look-up.
+     */
     public static String format(InetSocketAddress address) {
         InetAddress ip = address.getAddress();
-        String host = ip == null ? address.getHostString() : ip.getHostAddress();
-        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
+        return ip == null ? address.getHostString() + ":" + address.getPort() : format(ip, address.getPort());
+    }
+
+    /**
+     * Any socket address as {@link #format(InetSocketAddress)} prints an IP one: for log lines
+     * about channels, whose addresses are typed {@link SocketAddress}. {@code null} (a channel
+     * that never connected) is {@code "unknown"}; other kinds print their own text.
+     */
+    public static String format(SocketAddress address) {
+        if (address instanceof InetSocketAddress ip) {
+            return format(ip);
+        }
+        return address == null ? "unknown" : address.toString();
+    }
+
+    /**
+     * RFC 5952 section 4: lower-case hex without leading zeros; the longest run of two or more
+     * zero groups (the first of equal runs) written as {@code ::}; a lone zero group stays.
+     */
+    private static String compact(byte[] bytes) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = (bytes[2 * i] & 0xFF) << 8 | bytes[2 * i + 1] & 0xFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int length = 0;
+            while (i + length < 8 && groups[i + length] == 0) {
+                length++;
+            }
+            if (length > bestLength) {
+                bestStart = i;
+                bestLength = length;
+            }
+            i += length;
+        }
+        StringBuilder out = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 
     private static IllegalArgumentException notAnIp(String text) {

@@ -18,7 +18,7 @@ public record Backend(InetSocketAddress address) implements Comparable<Backend> 
     public Backend {
         Objects.requireNonNull(address, "address");
         if (address.isUnresolved()) {
-            throw new IllegalArgumentException("backend: " + address.getHostString() + " (expected: an IP literal)");
+            throw new IllegalArgumentException("backend: " + Addresses.format(address) + " (expected: an IP literal)");
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.Objects;
 public record Frontend(FrontendType type, InetAddress address, int port) implements Comparable<Frontend> {
 
     private static final Comparator<Frontend> ORDER = Comparator.comparing(Frontend::type)
-            .thenComparing(f -> f.address == null ? "" : f.address.getHostAddress())
+            .thenComparing(f -> f.address == null ? "" : Addresses.format(f.address))
             .thenComparingInt(Frontend::port);
 
     public Frontend {
@@ -33,7 +33,6 @@ public record Frontend(FrontendType type, InetAddress address, int port) impleme
 
     @Override
     public String toString() {
-        String host = address == null ? "*" : Addresses.format(address);
-        return type.wireName() + " " + host + ":" + port;
+        return type.wireName() + " " + (address == null ? "*:" + port : Addresses.format(address, port));
     }
 }

@@ -213,8 +213,8 @@ final class SyncState {
             Translation translation = ServiceTranslator.translate(service, List.copyOf(slices.values()), node);
             entries = translation.entries();
             for (Skip skip : translation.skipped()) {
-                log.debug("[{}/{}] {} {}/{} partly skipped: {}", ref.namespace(), ref.name(), skip.kind(),
-                        skip.namespace(), skip.name(), skip.reason());
+                log.debug("[{}/{}] {} {}/{}{} partly skipped: {}", ref.namespace(), ref.name(), skip.kind(),
+                        skip.namespace(), skip.name(), skip.part().isEmpty() ? "" : " " + skip.part(), skip.reason());
                 observer.rejected(skip.kind(), skip.reason());
             }
         }

@@ -1,5 +1,6 @@
 package dev.sluice.discovery.translate;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.Frontend;
@@ -27,7 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Slices are grouped to Services by their {@code kubernetes.io/service-name} label and
  * namespace; a slice whose Service is not among the input is reported as {@code no-service},
- * a repeated Service as {@code duplicate-service}. The node's zone comes from the Node object
+ * a repeated Service as {@code duplicate-service}. Objects the informers' label selector
+ * ({@link ProxyLabels#SELECTOR}) would filter out at the API are left out here too and listed
+ * with the label's reason ({@code headless}, {@code service-proxy-name}). The node's zone comes from the Node object
  * of that name (label {@code topology.kubernetes.io/zone}), when given.
  */
 public final class Explanation {
@@ -62,6 +65,12 @@ public final class Explanation {
         List<Skip> skipped = new ArrayList<>();
         for (EndpointSlice slice : slices) {
             ObjectMeta meta = slice.getMetadata() == null ? new ObjectMeta() : slice.getMetadata();
+            String filtered = ProxyLabels.excludedBy(meta.getLabels());
+            if (filtered != null) {
+                // What the informers' label selector keeps from ever reaching a node's table.
+                skipped.add(new Skip("EndpointSlice", text(meta.getNamespace()), text(meta.getName()), filtered));
+                continue;
+            }
             String owner = meta.getLabels() == null ? null : meta.getLabels().get(SliceEndpoints.SERVICE_NAME_LABEL);
             if (owner == null || owner.isEmpty()) {
                 skipped.add(new Skip("EndpointSlice", text(meta.getNamespace()), text(meta.getName()),
@@ -120,7 +129,7 @@ public final class Explanation {
         return entries;
     }
 
-    /** Every skipped part, sorted by kind, namespace, name and reason. */
+    /** Every skipped part, sorted by kind, namespace, name and reason; parts of one object in the order found. */
     public List<Skip> skipped() {
         return skipped;
     }
@@ -128,7 +137,8 @@ public final class Explanation {
     /**
      * The JSON document: {@code node}, {@code zone}, {@code nodePortAddresses} (only when given),
      * {@code services} (one object per entry: namespace, name, port, protocol, family, frontends,
-     * internalEndpoints, externalEndpoints, sessionAffinity) and {@code skipped}.
+     * internalEndpoints, externalEndpoints, sessionAffinity) and {@code skipped} (kind,
+     * namespace, name, {@code part} only when one part alone was left out, reason).
      */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -146,6 +156,9 @@ public final class Explanation {
             s.put("kind", skip.kind());
             s.put("namespace", skip.namespace());
             s.put("name", skip.name());
+            if (!skip.part().isEmpty()) {
+                s.put("part", skip.part());
+            }
             s.put("reason", skip.reason());
         }
         return JSON.writeValueAsString(root) + System.lineSeparator();
@@ -172,7 +185,7 @@ public final class Explanation {
         for (Frontend frontend : entry.frontends()) {
             ObjectNode f = frontends.addObject();
             f.put("type", frontend.type().wireName());
-            f.put("address", frontend.address() == null ? null : frontend.address().getHostAddress());
+            f.put("address", frontend.address() == null ? null : Addresses.format(frontend.address()));
             f.put("port", frontend.port());
         }
         backends(service.putArray("internalEndpoints"), entry.internalEndpoints());

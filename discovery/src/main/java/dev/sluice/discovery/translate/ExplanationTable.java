@@ -32,7 +32,11 @@ final class ExplanationTable {
         }
         for (Skip skip : explanation.skipped()) {
             String name = skip.namespace().isEmpty() ? skip.name() : skip.namespace() + "/" + skip.name();
-            out.append(skip.kind()).append(' ').append(name).append(": ").append(skip.reason()).append('\n');
+            out.append(skip.kind()).append(' ').append(name);
+            if (!skip.part().isEmpty()) {
+                out.append(' ').append(skip.part());
+            }
+            out.append(": ").append(skip.reason()).append('\n');
         }
         return out.toString();
     }

@@ -58,9 +58,6 @@ import org.slf4j.LoggerFactory;
  * keeps no LoadBalancer frontend rather than admitting everyone.
  */
 public final class ServiceTranslator {
-    static final String PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name";
-    static final String HEADLESS_LABEL = "service.kubernetes.io/headless";
-
     private static final Logger LOG = LoggerFactory.getLogger(ServiceTranslator.class);
 
     private ServiceTranslator() {
@@ -101,12 +98,9 @@ public final class ServiceTranslator {
         if (meta == null || meta.getName() == null || meta.getName().isEmpty()) {
             return "no-name";
         }
-        Map<String, String> labels = meta.getLabels();
-        if (labels != null && labels.containsKey(PROXY_NAME_LABEL)) {
-            return "service-proxy-name";
-        }
-        if (labels != null && labels.containsKey(HEADLESS_LABEL)) {
-            return "headless";
+        String filtered = ProxyLabels.excludedBy(meta.getLabels());
+        if (filtered != null) {
+            return filtered;
         }
         ServiceSpec spec = service.getSpec();
         if (spec == null) {

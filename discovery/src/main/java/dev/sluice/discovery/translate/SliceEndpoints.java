@@ -34,7 +34,8 @@ import java.util.Set;
  *       number that is unset, 0 or out of range is reported and ignored; the number is the
  *       endpoint's target port;</li>
  *   <li>only {@code addresses[0]} counts, and it must be of the slice's address type; an
- *       endpoint without an address is reported and ignored;</li>
+ *       endpoint without an address, or with a bad one, is reported (as that endpoint) and
+ *       ignored, and the rest of its slice is used;</li>
  *   <li>the same {@code ip:port} seen twice is kept once, preferring a non-terminating copy.
  *       Slices are read in name order, so among equals the first slice wins (upstream leaves
  *       that case undefined).</li>
@@ -169,15 +170,18 @@ final class SliceEndpoints {
     private static List<ParsedEndpoint> parseEndpoints(EndpointSlice slice, IpFamily family, String nodeName,
             String sliceNamespace, String sliceName, Skips skips) {
         List<ParsedEndpoint> parsed = new ArrayList<>();
-        for (Endpoint endpoint : nonNull(slice.getEndpoints())) {
+        List<Endpoint> all = nonNull(slice.getEndpoints());
+        for (int index = 0; index < all.size(); index++) {
+            Endpoint endpoint = all.get(index);
             List<String> addresses = endpoint == null ? null : endpoint.getAddresses();
             if (addresses == null || addresses.isEmpty()) {
-                skips.slice(sliceNamespace, sliceName, "no-address");
+                // As kube-proxy: only this endpoint is ignored, its neighbours in the slice are used.
+                skips.endpoint(sliceNamespace, sliceName, index, "no-address");
                 continue;
             }
             InetAddress ip = Ips.parse(addresses.get(0));
             if (ip == null || IpFamily.of(ip) != family) {
-                skips.slice(sliceNamespace, sliceName, "invalid-address");
+                skips.endpoint(sliceNamespace, sliceName, index, "invalid-address");
                 continue;
             }
             EndpointConditions conditions = endpoint.getConditions();

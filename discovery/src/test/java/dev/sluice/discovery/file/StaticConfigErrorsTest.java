@@ -203,6 +203,12 @@ class StaticConfigErrorsTest {
                         ---
                         services: []
                         """, "3:1: document: a second document (expected: one YAML document per file)",
+                        "parse-error"),
+                invalid("two JSON documents, refused as YAML ones are", """
+                        {"services": []}
+                        ---
+                        {"services": []}
+                        """, "3:1: document: a second document (expected: one YAML document per file)",
                         "parse-error"));
     }
 

@@ -205,6 +205,18 @@ class StaticConfigTest {
         });
     }
 
+    @Test
+    void aConfigWrittenAsJsonIsReadAsTheYamlDocumentItIs() throws IOException {
+        StaticConfig config = load("""
+                {"services": [{"name": "web", "listen": ["[fd00::6]:8080"], "backends": ["[fd00:1::1]:9001"]}]}
+                """);
+
+        assertThat(config.services()).singleElement().satisfies(entry -> {
+            assertThat(entry.frontends()).containsExactly(new Frontend(FrontendType.LISTEN, ip("fd00::6"), 8080));
+            assertThat(entry.internalEndpoints()).containsExactly(Backend.of("fd00:1::1", 9001));
+        });
+    }
+
     private StaticConfig load(String yaml) throws IOException {
         Path file = dir.resolve("sluice.yaml");
         Files.writeString(file, yaml);

@@ -67,11 +67,57 @@ class ManifestReaderTest {
         assertThat(m.services()).extracting(s -> s.getMetadata().getName()).containsExactly("dns", "web");
     }
 
+    private static final String SERVICE_JSON = """
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+             "spec": {"clusterIP": "198.18.0.10", "ports": [{"port": 80}]}}""";
+    private static final String SLICE_JSON = """
+            {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",\
+            "metadata":{"name":"web-1","labels":{"kubernetes.io/service-name":"web"}},\
+            "addressType":"IPv4","endpoints":[{"addresses":["198.18.2.3"]}],"ports":[{"port":8080}]}""";
+    private static final String LIST_JSON = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [" + SLICE_JSON
+            + "]}";
+
+    /** Every form kubectl apply -f takes: a YAML stream whose documents may each be written as JSON. */
+    static Stream<Arguments> jsonInAStream() {
+        return Stream.of(
+                Arguments.of("JSON documents separated by ---", SERVICE_JSON + "\n---\n" + SLICE_JSON + "\n"),
+                Arguments.of("a leading --- and a trailing one", "---\n" + SERVICE_JSON + "\n---\n" + SLICE_JSON
+                        + "\n---\n"),
+                Arguments.of("a JSON document, then YAML", SERVICE_JSON + "\n---\n" + """
+                        apiVersion: discovery.k8s.io/v1
+                        kind: EndpointSlice
+                        metadata: {name: web-1, labels: {kubernetes.io/service-name: web}}
+                        addressType: IPv4
+                        endpoints: [{addresses: [198.18.2.3]}]
+                        ports: [{port: 8080}]
+                        """),
+                Arguments.of("YAML, then a JSON kind: List", """
+                        apiVersion: v1
+                        kind: Service
+                        metadata: {name: web}
+                        spec: {clusterIP: 198.18.0.10, ports: [{port: 80}]}
+                        ---
+                        """ + LIST_JSON),
+                Arguments.of("a JSON array of both", "[" + SERVICE_JSON + ",\n" + SLICE_JSON + "]"),
+                Arguments.of("JSON indented with tabs, which YAML forbids", "{\n\t\"kind\": \"List\",\n\t\"apiVersion\": "
+                        + "\"v1\",\n\t\"items\": [\n\t\t" + SERVICE_JSON + ",\n\t\t" + SLICE_JSON + "\n\t]\n}\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jsonInAStream")
+    void readsEveryManifestFileAsAYamlStreamWithJsonDocuments(String form, String text) {
+        Manifests m = ManifestReader.read("stream.json", text);
+
+        assertThat(m.services()).extracting(s -> s.getSpec().getClusterIP()).containsExactly("198.18.0.10");
+        assertThat(m.slices()).singleElement()
+                .satisfies(s -> assertThat(s.getEndpoints().get(0).getAddresses()).containsExactly("198.18.2.3"));
+    }
+
     static Stream<Arguments> garbage() {
         return Stream.of(
                 Arguments.of("kind: Service\napiVersion: v1\nmetadata: {name: a}\n---\nkey: [unclosed\n",
-                        "bad.yaml: document 2: ", "(expected: valid YAML)"),
-                Arguments.of("{\"kind\": \"Service\", ", "bad.yaml: document 1: ", "(expected: valid JSON)"),
+                        "bad.yaml: document 2: ", "(expected: valid YAML or JSON)"),
+                Arguments.of("{\"kind\": \"Service\", ", "bad.yaml: document 1: ", "(expected: valid YAML or JSON)"),
                 Arguments.of("just a sentence\n", "bad.yaml: document 1: string \"just a sentence\"",
                         "(expected: a Kubernetes object with apiVersion and kind)"),
                 Arguments.of("---\nmetadata: {name: x}\n", "bad.yaml: document 1: kind: \"\", apiVersion: \"\"",

@@ -94,6 +94,31 @@ class ClusterSyncTest {
     }
 
     @Test
+    void endpointsWithoutAddressAreCountedOneByOneAndTheirNeighboursServed() throws Exception {
+        List<String> rejected = new CopyOnWriteArrayList<>();
+        TablePublisher own = new TablePublisher();
+        EndpointSlice slice = slice("web", "web-1", "2", "198.19.0.1", "198.19.0.2");
+        slice.getEndpoints().add(1, new EndpointBuilder().build());
+        slice.getEndpoints().add(new EndpointBuilder().withAddresses(List.of()).build());
+        try (ClusterSync counted = new ClusterSync("node-1", Balance.ROUND_ROBIN, own, SyncTracker.systemClock(),
+                new SyncObserver() {
+                    @Override
+                    public void rejected(String kind, String reason) {
+                        rejected.add(kind + "/" + reason);
+                    }
+                })) {
+            counted.serviceUpdated(service("web", "1"));
+            counted.sliceUpdated(slice);
+
+            counted.start(Duration.ofSeconds(10));
+
+            assertThat(own.current().get(key("web")).internalEndpoints())
+                    .containsExactly(Backend.of("198.19.0.1", 8080), Backend.of("198.19.0.2", 8080));
+            assertThat(rejected).containsExactly("EndpointSlice/no-address", "EndpointSlice/no-address");
+        }
+    }
+
+    @Test
     void sliceSeenBeforeItsServiceIsUsedOnceTheServiceArrives() throws Exception {
         start();
         sync.sliceUpdated(slice("web", "web-1", "1", "198.19.0.1"));

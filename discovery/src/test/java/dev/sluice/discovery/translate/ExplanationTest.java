@@ -6,10 +6,14 @@ import dev.sluice.discovery.manifest.ManifestReader;
 import dev.sluice.discovery.manifest.Manifests;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -87,6 +91,62 @@ class ExplanationTest {
                 new Skip("EndpointSlice", "kube-system", "gone-1", "no-service"),
                 new Skip("Service", "kube-system", "dns", "duplicate-service"));
         assertThat(e.entries()).hasSize(2);
+    }
+
+    @Test
+    void objectsTheInformersFilterAtTheApiAreFilteredAndListedWithTheReason() {
+        Service web = K8s.service("web", "198.18.0.10").build();
+        Service elsewhere = K8s.service("elsewhere", "198.18.0.11").build();
+        elsewhere.getMetadata().setLabels(new HashMap<>(Map.of("service.kubernetes.io/service-proxy-name", "")));
+        EndpointSlice served = K8s.slice("web", "web-a", "IPv4", K8s.slicePort("http", "TCP", 8080),
+                K8s.endpoint("198.18.2.3", null));
+        EndpointSlice headless = K8s.slice("web", "web-b", "IPv4", K8s.slicePort("http", "TCP", 8080),
+                K8s.endpoint("198.18.2.4", null));
+        headless.getMetadata().getLabels().put("service.kubernetes.io/headless", "");
+        EndpointSlice otherProxy = K8s.slice("web", "web-c", "IPv4", K8s.slicePort("http", "TCP", 8080),
+                K8s.endpoint("198.18.2.5", null));
+        otherProxy.getMetadata().getLabels().put("service.kubernetes.io/service-proxy-name", "other-proxy");
+
+        Explanation e = Explanation.explain(List.of(web, elsewhere), List.of(served, headless, otherProxy), List.of(),
+                "node-a", null);
+
+        assertThat(e.entries()).singleElement().satisfies(entry -> assertThat(entry.internalEndpoints())
+                .extracting(Object::toString).containsExactly("198.18.2.3:8080"));
+        assertThat(e.skipped()).containsExactly(
+                new Skip("EndpointSlice", "default", "web-b", "headless"),
+                new Skip("EndpointSlice", "default", "web-c", "service-proxy-name"),
+                new Skip("Service", "default", "elsewhere", "service-proxy-name"));
+    }
+
+    @Test
+    void anEndpointLeftOutIsNamedInTheJsonAndTheTable() {
+        EndpointSlice slice = K8s.slice("web", "web-a", "IPv4", K8s.slicePort("http", "TCP", 8080),
+                K8s.endpoint("198.18.2.3", null), K8s.endpoint("198.18.2.4", null));
+        slice.getEndpoints().get(0).setAddresses(List.of());
+
+        Explanation e = Explanation.explain(List.of(K8s.service("web", "198.18.0.10").build()), List.of(slice),
+                List.of(), "node-a", null);
+
+        assertThat(JSON.readTree(e.toJson()).get("skipped")).isEqualTo(JSON.readTree("""
+                [{"kind": "EndpointSlice", "namespace": "default", "name": "web-a", "part": "endpoints[0]",
+                  "reason": "no-address"}]"""));
+        assertThat(e.toTable()).contains("198.18.2.4:8080").endsWith(
+                "SKIPPED\nEndpointSlice default/web-a endpoints[0]: no-address\n");
+    }
+
+    /** The README shows this output for the example: it must be what explain really prints. */
+    @Test
+    void theReadmeShowsTheRealTableOfTheDualStackExample() throws IOException {
+        Manifests example = ManifestReader.read(List.of(Path.of("../examples/manifests/dual-stack.yaml")));
+        String readme = Files.readString(Path.of("../README.md"));
+
+        String table = Explanation.explain(example.services(), example.slices(), example.nodes(), "node-a", null)
+                .toTable();
+
+        assertThat(table).contains("ClusterIP [fd00::6]:80", "[fd00:1::3]:8080", "[fd00:1::4]:8080",
+                "EndpointSlice shop/web-mirror: headless", "EndpointSlice shop/web-v6 endpoints[1]: no-address");
+        assertThat(readme).contains("$ bin/sluice explain --manifests examples/manifests/dual-stack.yaml"
+                + " --node node-a --output table\n" + table + "```\n");
     }
 
     @Test

@@ -73,11 +73,11 @@ class FrontendsTest {
                     s.getSpec().setClusterIPs(List.of("198.18.0.10", "2001:db8::a"));
                     s.getSpec().setExternalIPs(List.of("2001:db8::4"));
                 }, List.of("IPv4 internal-only: ClusterIP 198.18.0.10:80",
-                        "IPv6 accessible: ClusterIP 2001:db8:0:0:0:0:0:a:80, ExternalIP 2001:db8:0:0:0:0:0:4:80")),
+                        "IPv6 accessible: ClusterIP [2001:db8::a]:80, ExternalIP [2001:db8::4]:80")),
                 new Case("IPv6 single stack", s -> {
                     s.getSpec().setClusterIP("2001:db8::a");
                     s.getSpec().setClusterIPs(List.of("2001:db8::a"));
-                }, List.of("IPv6 internal-only: ClusterIP 2001:db8:0:0:0:0:0:a:80")),
+                }, List.of("IPv6 internal-only: ClusterIP [2001:db8::a]:80")),
                 new Case("one entry per port, sorted by port name", s -> {
                     s.getSpec().getPorts().add(K8s.port("dns", "UDP", 53, 0));
                     s.getSpec().getPorts().add(K8s.port("dns", "TCP", 53, 0));
@@ -96,7 +96,7 @@ class FrontendsTest {
                     s.getSpec().setLoadBalancerSourceRanges(List.of("198.19.0.0/16", "2001:db8::/129"));
                     s.setStatus(ingress(lb("198.19.0.7", null), lb("2001:db8::7", null)));
                 }, List.of("IPv4 accessible: ClusterIP 198.18.0.10:80, LoadBalancer 198.19.0.7:80",
-                        "IPv6 accessible: ClusterIP 2001:db8:0:0:0:0:0:a:80")),
+                        "IPv6 accessible: ClusterIP [2001:db8::a]:80")),
                 new Case("one readable range among bad ones still serves the LoadBalancer frontend", s -> {
                     s.getSpec().setType("LoadBalancer");
                     s.getSpec().setAllocateLoadBalancerNodePorts(false);

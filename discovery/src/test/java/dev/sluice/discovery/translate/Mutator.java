@@ -46,7 +46,7 @@ final class Mutator {
         service(s -> s.setMetadata(null));
         service(s -> meta(s).setName(pick(BAD_WORDS)));
         service(s -> meta(s).setNamespace(pick(BAD_WORDS)));
-        service(s -> meta(s).setLabels(map(pick(ServiceTranslator.PROXY_NAME_LABEL, ServiceTranslator.HEADLESS_LABEL,
+        service(s -> meta(s).setLabels(map(pick(ProxyLabels.PROXY_NAME_LABEL, ProxyLabels.HEADLESS_LABEL,
                 "app"), pick(BAD_WORDS))));
         service(s -> meta(s).setAnnotations(map(pick(PolicyReader.BALANCE_ANNOTATION,
                 PolicyReader.MAX_CONNECTIONS_ANNOTATION), pick(BAD_WORDS))));

@@ -53,11 +53,11 @@ class ServiceSkipTest {
                 new Case("unknown type", s -> s.getSpec().setType("Gateway"), 0, "unsupported-type"),
                 new Case("owned by another proxy",
                         s -> s.getMetadata().setLabels(new HashMap<>(
-                                Map.of(ServiceTranslator.PROXY_NAME_LABEL, "other"))), 0,
+                                Map.of(ProxyLabels.PROXY_NAME_LABEL, "other"))), 0,
                         "service-proxy-name"),
                 new Case("headless label",
                         s -> s.getMetadata().setLabels(new HashMap<>(
-                                Map.of(ServiceTranslator.HEADLESS_LABEL, ""))), 0, "headless"),
+                                Map.of(ProxyLabels.HEADLESS_LABEL, ""))), 0, "headless"),
                 new Case("no spec", s -> s.setSpec(null), 0, "no-spec"),
                 new Case("no name", s -> s.getMetadata().setName(null), 0, "no-name"),
                 new Case("no metadata", s -> s.setMetadata(null), 0, "no-name"),

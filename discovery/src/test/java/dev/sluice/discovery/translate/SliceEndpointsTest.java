@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -117,6 +118,30 @@ class SliceEndpointsTest {
         assertThat(http.totalEndpoints()).isEqualTo(c.total());
         assertThat(http.localEndpoints()).isEqualTo(c.local());
         assertThat(t.skipped()).isEmpty();
+    }
+
+    @Test
+    void anEndpointWithoutAddressIsSkippedAloneAndReportedAsThatEndpoint() {
+        Endpoint noAddresses = endpoint("198.18.2.4", "node-a");
+        noAddresses.setAddresses(new ArrayList<>());
+        Endpoint nullAddresses = endpoint("198.18.2.5", "node-a");
+        nullAddresses.setAddresses(null);
+        EndpointSlice slice = slice("web", "web-a", "IPv4", slicePort("http", "TCP", 8080),
+                endpoint("198.18.2.3", "node-a"), noAddresses, endpoint("198.18.2.6", "node-b"), nullAddresses,
+                endpoint("not-an-ip", "node-b"));
+
+        Translation t = ServiceTranslator.translate(web(), List.of(slice), ServiceSkipTest.NODE);
+
+        assertThat(t.entries()).singleElement().satisfies(entry -> {
+            assertThat(entry.internalEndpoints()).extracting(Object::toString)
+                    .containsExactly("198.18.2.3:8080", "198.18.2.6:8080");
+            assertThat(entry.totalEndpoints()).isEqualTo(2);
+            assertThat(entry.localEndpoints()).isEqualTo(1);
+        });
+        assertThat(t.skipped()).containsExactly(
+                new Skip("EndpointSlice", "default", "web-a", "no-address", "endpoints[1]"),
+                new Skip("EndpointSlice", "default", "web-a", "no-address", "endpoints[3]"),
+                new Skip("EndpointSlice", "default", "web-a", "invalid-address", "endpoints[4]"));
     }
 
     private static Endpoint multi(String... ips) {

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.cli;
 
+import dev.sluice.discovery.model.Addresses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -50,7 +51,7 @@ final class DemoCheck {
         }
         boolean ok = answered.size() == backends;
         out.println("demo check: " + answered.size() + " of " + backends + " backends answered through "
-                + service.getHostString() + ":" + service.getPort() + " " + answered
+                + Addresses.format(service) + " " + answered
                 + (ok || lastError == null ? "" : "; last error: " + lastError));
         out.flush();
         return ok;

@@ -5,6 +5,7 @@ import dev.sluice.discovery.manifest.ManifestReader;
 import dev.sluice.discovery.manifest.Manifests;
 import dev.sluice.discovery.model.Cidr;
 import dev.sluice.discovery.translate.Explanation;
+import dev.sluice.discovery.translate.ProxyLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Spec;
             "Reads --manifests (YAML or JSON, multi-document or kind: List), else the cluster of --kubeconfig "
                 + "(or the in-cluster / default kubeconfig); --status reads a running proxy instead."})
 public final class ExplainCommand implements Callable<Integer> {
-    static final String PROXY_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless";
+    static final String PROXY_SELECTOR = ProxyLabels.SELECTOR;
 
     @Spec
     private CommandSpec spec;

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.forward;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Dial;
@@ -249,7 +250,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(Refusal reason) {
         counters.refuse(reason);
-        log.debug("{} reset client {}: {}", forwarder.slot.logPrefix(), client.remoteAddress(), reason.tag());
+        if (log.isDebugEnabled()) {
+            log.debug("{} reset client {}: {}", forwarder.slot.logPrefix(), Addresses.format(client.remoteAddress()),
+                    reason.tag());
+        }
         reset(client);
     }
 
@@ -318,7 +322,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             endOutputOf(backend);
         } else if (evt instanceof IdleStateEvent && !detaching) {
             counters.increment(ServiceCounters.IDLE_TIMEOUTS);
-            log.debug("{} closing idle connection from {}", forwarder.slot.logPrefix(), client.remoteAddress());
+            if (log.isDebugEnabled()) {
+                log.debug("{} closing idle connection from {}", forwarder.slot.logPrefix(),
+                        Addresses.format(client.remoteAddress()));
+            }
             closeBoth();
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -419,9 +426,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void failed(String side, Throwable cause) {
         if (cause instanceof IOException) {
-            log.debug("{} {} of {} failed: {}", forwarder.slot.logPrefix(), side, client.remoteAddress(), cause.toString());
+            if (log.isDebugEnabled()) {
+                log.debug("{} {} of {} failed: {}", forwarder.slot.logPrefix(), side,
+                        Addresses.format(client.remoteAddress()), cause.toString());
+            }
         } else {
-            log.warn("{} {} of {} failed", forwarder.slot.logPrefix(), side, client.remoteAddress(), cause);
+            log.warn("{} {} of {} failed", forwarder.slot.logPrefix(), side, Addresses.format(client.remoteAddress()),
+                    cause);
         }
     }
 
@@ -450,7 +461,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             channel.config().setOption(ChannelOption.SO_LINGER, 0);
         } catch (ChannelException e) {
             // The socket is already half gone; a plain close is the best left to do.
-            log.trace("SO_LINGER on {} failed: {}", channel, e.toString());
+            if (log.isTraceEnabled()) {
+                log.trace("SO_LINGER on the connection with {} failed: {}", Addresses.format(channel.remoteAddress()),
+                        e.toString());
+            }
         }
         channel.close();
     }

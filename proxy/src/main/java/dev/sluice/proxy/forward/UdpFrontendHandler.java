@@ -1,5 +1,6 @@
 package dev.sluice.proxy.forward;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Dial;
@@ -96,8 +97,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** A flow's backend is not reachable (ICMP port unreachable): count it; the flow closes. */
     void flowFailed(UdpFlow flow, Throwable cause) {
         counters.increment(ServiceCounters.CONNECT_FAILURES);
-        log.debug("{} UDP flow {} -> {} failed: {}", forwarder.slot.logPrefix(), flow.client(), flow.backend(),
-                cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("{} UDP flow {} -> {} failed: {}", forwarder.slot.logPrefix(), Addresses.format(flow.client()),
+                    flow.backend(), cause.toString());
+        }
     }
 
     void reply(UdpFlow flow, ByteBuf content) {
@@ -114,8 +117,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         Pool pool = forwarder.slot.routes().poolFor(forwarder.type);
         for (UdpFlow flow : new ArrayList<>(flows.values())) {
             if (pool.indexOf(flow.backend()) < 0) {
-                log.debug("{} UDP flow {} -> {} closed: backend left", forwarder.slot.logPrefix(), flow.client(),
-                        flow.backend());
+                if (log.isDebugEnabled()) {
+                    log.debug("{} UDP flow {} -> {} closed: backend left", forwarder.slot.logPrefix(),
+                            Addresses.format(flow.client()), flow.backend());
+                }
                 flow.close();
             }
         }
@@ -131,6 +136,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A failed send to one client must not stop the listener for the others.
-        log.debug("{} UDP listener {} error: {}", forwarder.slot.logPrefix(), listener.localAddress(), cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("{} UDP listener {} error: {}", forwarder.slot.logPrefix(),
+                    Addresses.format(listener.localAddress()), cause.toString());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.observe;
 
+import dev.sluice.discovery.model.Addresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -88,7 +89,10 @@ abstract class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Read timeouts and peers that hang up are routine for an admin port: not worth a warning.
-        log.debug("admin connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("admin connection {} closed: {}", Addresses.format(ctx.channel().remoteAddress()),
+                    cause.toString());
+        }
         ctx.close();
     }
 }

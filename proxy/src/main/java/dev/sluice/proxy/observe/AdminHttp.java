@@ -1,5 +1,6 @@
 package dev.sluice.proxy.observe;
 
+import dev.sluice.discovery.model.Addresses;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -85,7 +86,6 @@ final class AdminHttp {
 
     /** {@code ip:port} without any name look-up. */
     static String describe(InetSocketAddress address) {
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + address.getPort() : host + ":" + address.getPort();
+        return Addresses.format(address);
     }
 }

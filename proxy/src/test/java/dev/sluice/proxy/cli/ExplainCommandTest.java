@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** {@code sluice explain} end to end: arguments in, document or one-line error out. */
 @EnableKubernetesMockClient(crud = true)
@@ -91,6 +92,21 @@ class ExplainCommandTest {
                 .containsPattern("default/web +http/TCP +IPv4 +ClusterIP 198\\.18\\.0\\.10:80 +198\\.18\\.2\\.3:8080");
     }
 
+    /** kubectl apply -f takes JSON documents between --- lines; so does explain. */
+    @Test
+    void explainsJsonDocumentsSeparatedByDashes() throws IOException {
+        String[] documents = WEB.split("---\n");
+        // A tree prints itself as JSON: the same two objects, as JSON documents.
+        String json = new YAMLMapper().readTree(documents[0]) + "\n---\n" + new YAMLMapper().readTree(documents[1]) + "\n";
+        assertThat(json).startsWith("{\"apiVersion\":\"v1\"");
+
+        Run run = run("--manifests", file("web.json", json).toString(), "--node", "node-a", "--output", "table");
+
+        assertThat(run.err()).isEmpty();
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).containsPattern("default/web +http/TCP +IPv4 +ClusterIP 198\\.18\\.0\\.10:80 +198\\.18\\.2\\.3:8080");
+    }
+
     @Test
     void garbageManifestIsOneLineNamingFileAndDocument() throws IOException {
         Path bad = file("bad.yaml", WEB + "---\nspec: [unclosed\n");
@@ -99,7 +115,7 @@ class ExplainCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).startsWith("sluice explain: " + bad + ": document 3: ").endsWith("(expected: valid YAML)"
+        assertThat(run.err()).startsWith("sluice explain: " + bad + ": document 3: ").endsWith("(expected: valid YAML or JSON)"
                 + System.lineSeparator()).hasLineCount(1);
     }
 

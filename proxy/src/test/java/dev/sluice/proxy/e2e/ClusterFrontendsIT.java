@@ -217,7 +217,7 @@ class ClusterFrontendsIT {
                 () -> assertThat(sluice.isAlive()).as(() -> "sluice is running; its log ends:\n" + sluice.tail()).isTrue());
     }
 
-    private static List<String> javaIn(NetworkNamespace ns, Class<?> main, List<String> args) throws Exception {
+    static List<String> javaIn(NetworkNamespace ns, Class<?> main, List<String> args) throws Exception {
         // The helpers use only the JDK, so the test-classes directory is their whole class path.
         String classes = Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns.name(), java(),
@@ -226,11 +226,11 @@ class ClusterFrontendsIT {
         return command;
     }
 
-    private static String java() {
+    static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static void close(AutoCloseable closeable) {
+    static void close(AutoCloseable closeable) {
         if (closeable == null) {
             return;
         }

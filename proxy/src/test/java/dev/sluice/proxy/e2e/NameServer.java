@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  * A stand-in for a pod's server, run in the backends namespace as its own JVM: on
  * {@code ip:port=name} it accepts TCP connections, greets each with {@code name}, then answers
  * every line it reads with {@code name line}, so a client can tell which endpoint it reached and
- * that a connection is still streaming. Prints {@code ready} once every address is bound.
+ * that a connection is still streaming. The name {@code @} stands for the address the client
+ * reached: {@code 0.0.0.0:8080=@} answers as whichever of the namespace's addresses was dialled.
+ * Prints {@code ready} once every address is bound.
  * Uses only the JDK and never looks up a name (DNS hangs inside a test namespace).
  */
 public final class NameServer {
@@ -59,7 +61,8 @@ public final class NameServer {
         }
     }
 
-    private static void serve(Socket socket, String name) {
+    private static void serve(Socket socket, String greeting) {
+        String name = greeting.equals("@") ? socket.getLocalAddress().getHostAddress() : greeting;
         try (socket) {
             OutputStream out = socket.getOutputStream();
             out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
