@@ -24,7 +24,8 @@ RUN --mount=type=cache,target=/root/.m2 \
     && test -f proxy/target/sluice.jar
 
 FROM ${RUNTIME_IMAGE}
-# ip: --cluster-ip-interface adds and removes addresses with it; nft: kernel rules.
+# The programs Sluice runs: ip (--cluster-ip-interface, transparent return routing) and nft
+# (--capture tproxy, --source-ip client). RuntimeImageTest checks this list against the code.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 nftables \
     && rm -rf /var/lib/apt/lists/*

@@ -6,6 +6,11 @@
 #   haproxy  HAProxy, mode tcp, balance roundrobin over the 3 backends
 #   nginx    nginx stream module, round robin over the 3 backends
 #   sluice   `bin/sluice run --config FILE`, started as a user starts it
+#   sluice-tproxy  the same with `--capture tproxy --source-ip client`: no socket per frontend,
+#            nftables diverts to one transparent listener, backends see the client's address.
+#            Needs root and nft, and installs Sluice's nftables table and policy route: run the
+#            whole script inside a network namespace of its own, e.g.
+#            `ip netns add bench && ip -n bench link set lo up && ip netns exec bench benchmarks/compare.sh`
 # Each proxy has two frontends: one over the 3 HTTP backends (for wrk), one over a single iperf3
 # server (for bulk). Every listener binds 127.0.0.1 and every client dials 127.0.0.1.
 #
@@ -47,10 +52,15 @@ done
 (( DURATION >= 1 && DURATION <= 300 )) || fail "DURATION: $DURATION (expected: 1..300 seconds)"
 (( REPEATS >= 1 && REPEATS <= 20 )) || fail "REPEATS: $REPEATS (expected: 1..20)"
 for m in $MODES; do
-  [[ $m =~ ^(direct|haproxy|nginx|sluice)$ ]] || fail "MODES: '$m' (expected: direct, haproxy, nginx or sluice)"
+  [[ $m =~ ^(direct|haproxy|nginx|sluice|sluice-tproxy)$ ]] \
+    || fail "MODES: '$m' (expected: direct, haproxy, nginx, sluice or sluice-tproxy)"
 done
 for t in $TESTS; do [[ $t =~ ^(ka|close|bulk)$ ]] || fail "TESTS: '$t' (expected: ka, close or bulk)"; done
 has_mode() { [[ " $MODES " == *" $1 "* ]]; }
+if has_mode sluice-tproxy; then
+  (( EUID == 0 )) && command -v nft >/dev/null \
+    || fail "sluice-tproxy: needs root and nft (apt-get install nftables), inside a network namespace of its own"
+fi
 
 # ------------------------------------------------------------------ tools
 missing_packages() {
@@ -76,7 +86,7 @@ if [[ -n $need ]]; then
   need=$(missing_packages); [[ -z $need ]] || fail "still missing after install: $need"
 fi
 for tool in curl ss setsid timeout; do command -v "$tool" >/dev/null || fail "$tool: not found (expected: a standard Debian tool)"; done
-if has_mode sluice; then
+if has_mode sluice || has_mode sluice-tproxy; then
   read -r sluice_bin _ <<< "$SLUICE_CMD"
   command -v "$sluice_bin" >/dev/null || fail "SLUICE_CMD: '$SLUICE_CMD' is not executable (expected: bin/sluice after a build, or a command taking 'run --config FILE')"
 fi
@@ -123,6 +133,16 @@ await_port() {
   done
 }
 
+# await_http NAME PID PORT : waits until a request to 127.0.0.1:PORT is answered
+await_http() {
+  local name=$1 pid=$2 port=$3 deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/body"; do
+    kill -0 "$pid" 2>/dev/null || fail "$name exited before serving $port: $(tail -c 800 "$WORK/logs/$name.log")"
+    (( SECONDS < deadline )) || fail "$name: not serving 127.0.0.1:$port after ${READY_TIMEOUT}s: $(tail -c 800 "$WORK/logs/$name.log")"
+    sleep 0.1
+  done
+}
+
 # Listen ports come from below the ephemeral range, so no client socket of the close test holds one.
 read -r EPHEMERAL_LOW _ < /proc/sys/net/ipv4/ip_local_port_range
 TAKEN=" "
@@ -165,17 +185,23 @@ for m in $MODES; do
     nginx)
       write_nginx_stream_conf "$WORK/conf/nginx-stream.conf" "$http" "$bulk" "$iperf_port"
       launch nginx nginx -p "$WORK/run" -e "$WORK/logs/nginx.err" -c "$WORK/conf/nginx-stream.conf" ;;
-    sluice)
-      write_sluice_conf "$WORK/conf/sluice.yaml" "$http" "$bulk" "$iperf_port"
+    sluice|sluice-tproxy)
+      write_sluice_conf "$WORK/conf/$m.yaml" "$http" "$bulk" "$iperf_port"
       sluice_flags
       read -ra extra <<< "$SLUICE_OPTS"
       SLUICE_ARGS+=("${extra[@]}")
-      echo "$SLUICE_CMD run --config $WORK/conf/sluice.yaml ${SLUICE_ARGS[*]}" > "$WORK/conf/sluice.cmdline"
+      [[ $m == sluice-tproxy ]] && SLUICE_ARGS+=(--capture tproxy --source-ip client)
+      echo "$SLUICE_CMD run --config $WORK/conf/$m.yaml ${SLUICE_ARGS[*]}" > "$WORK/conf/$m.cmdline"
       # shellcheck disable=SC2086  # SLUICE_CMD may carry its own arguments
-      launch sluice env SLUICE_THREADS="$SLUICE_THREADS" $SLUICE_CMD run --config "$WORK/conf/sluice.yaml" "${SLUICE_ARGS[@]}" ;;
+      launch "$m" env SLUICE_THREADS="$SLUICE_THREADS" $SLUICE_CMD run --config "$WORK/conf/$m.yaml" "${SLUICE_ARGS[@]}" ;;
   esac
   PROXY_PID[$m]=$LAUNCHED; HTTP_PORT[$m]=$http; BULK_PORT[$m]=$bulk
-  await_port "$m" "$LAUNCHED" "$http"; await_port "$m" "$LAUNCHED" "$bulk"
+  if [[ $m == sluice-tproxy ]]; then
+    # Nothing listens on a captured frontend: it is ready once a request through it is answered.
+    await_http "$m" "$LAUNCHED" "$http"
+  else
+    await_port "$m" "$LAUNCHED" "$http"; await_port "$m" "$LAUNCHED" "$bulk"
+  fi
   say "$m: pid $LAUNCHED, http 127.0.0.1:$http, bulk 127.0.0.1:$bulk"
 done
 

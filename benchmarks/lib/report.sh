@@ -50,8 +50,8 @@ table() {
         print line; print rule
         for (i = 1; i <= nm; i++) { line = "| " modes[i] " |"; for (c = 1; c <= 9; c++) line = line " " cell(modes[i], col[c], fmt[c]) " |"; print line }
       } else {
-        printf "%-8s", "mode"; for (c = 1; c <= 9; c++) printf "  %18s", head[c]; printf "\n"
-        for (i = 1; i <= nm; i++) { printf "%-8s", modes[i]; for (c = 1; c <= 9; c++) printf "  %18s", cell(modes[i], col[c], fmt[c]); printf "\n" }
+        printf "%-14s", "mode"; for (c = 1; c <= 9; c++) printf "  %18s", head[c]; printf "\n"
+        for (i = 1; i <= nm; i++) { printf "%-14s", modes[i]; for (c = 1; c <= 9; c++) printf "  %18s", cell(modes[i], col[c], fmt[c]); printf "\n" }
       } }' "$1"
 }
 
@@ -80,6 +80,7 @@ versions() {
   v+=("$(nginx -v 2>&1 | awk -F/ '{ print "nginx " $2 }')")
   v+=("$(wrk -v 2>&1 | awk 'NR == 1 { print "wrk " $2 }')" "$(iperf3 -v 2>/dev/null | awk 'NR == 1 { print "iperf3 " $2 }')")
   has_mode sluice && v+=("sluice: $(cat "$WORK/conf/sluice.cmdline")${JAVA_OPTS:+ (JAVA_OPTS=$JAVA_OPTS)}")
+  has_mode sluice-tproxy && v+=("sluice-tproxy: $(cat "$WORK/conf/sluice-tproxy.cmdline")")
   local IFS=";"; echo "${v[*]}" | sed "s/;/; /g"
 }
 

@@ -9,6 +9,8 @@ import dev.sluice.discovery.file.YamlNode.Sequence;
 import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Backend;
 import dev.sluice.discovery.model.Balance;
+import dev.sluice.discovery.model.ProxyProtocol;
+import dev.sluice.discovery.model.SourceIp;
 import dev.sluice.discovery.model.Cidr;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
@@ -40,7 +42,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
     private static final List<String> TOP_KEYS = List.of("services", "settings");
     private static final List<String> SERVICE_KEYS = List.of("name", "listen", "backends", "protocol", "balance",
-            "maxConnections", "sessionAffinity", "sourceRanges", "metrics");
+            "maxConnections", "sessionAffinity", "sourceRanges", "metrics", "sourceIp", "proxyProtocol");
     private static final List<String> AFFINITY_KEYS = List.of("timeoutSeconds");
     /** Service names appear in logs, metric labels and table keys: keep them plain. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
@@ -102,13 +104,37 @@ final class ConfigReader {
         YamlNode balance = optional(service, "balance");
         YamlNode maxConnections = optional(service, "maxConnections");
         YamlNode metrics = optional(service, "metrics");
+        YamlNode sourceIp = optional(service, "sourceIp");
+        YamlNode proxyProtocol = optional(service, "proxyProtocol");
         return new ServicePolicy(false, false,
                 affinity == null ? null : affinity(affinity, path + ".sessionAffinity"),
                 ranges == null ? List.of() : sourceRanges(ranges, path + ".sourceRanges"),
                 0,
                 balance == null ? Balance.ROUND_ROBIN : balance(balance, path + ".balance"),
                 maxConnections == null ? 0 : integer(maxConnections, path + ".maxConnections", 0, Integer.MAX_VALUE),
-                metrics != null && bool(metrics, path + ".metrics"));
+                metrics != null && bool(metrics, path + ".metrics"),
+                sourceIp == null ? SourceIp.DEFAULT : sourceIp(sourceIp, path + ".sourceIp"),
+                proxyProtocol == null ? ProxyProtocol.NONE : proxyProtocol(proxyProtocol, path + ".proxyProtocol"));
+    }
+
+    private SourceIp sourceIp(YamlNode node, String path) {
+        String value = token(node, path, "client or node");
+        if (value.equals("client")) {
+            return SourceIp.CLIENT;
+        } else if (value.equals("node")) {
+            return SourceIp.NODE;
+        }
+        throw problem(node, path, "client or node", "invalid-value");
+    }
+
+    private ProxyProtocol proxyProtocol(YamlNode node, String path) {
+        String value = token(node, path, "v1, v2 or none");
+        return switch (value) {
+            case "v1" -> ProxyProtocol.V1;
+            case "v2" -> ProxyProtocol.V2;
+            case "none" -> ProxyProtocol.NONE;
+            default -> throw problem(node, path, "v1, v2 or none", "invalid-value");
+        };
     }
 
     private String name(YamlNode node, String path) {

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param maxConnections      concurrent connections allowed to this service port, 0 for no limit
  * @param metrics             the user asked for this service's own metric series (annotation
  *                            {@code sluice.dev/metrics: "true"}, standalone {@code metrics: true})
+ * @param sourceIp            the source address of backend connections, or {@link SourceIp#DEFAULT}
+ * @param proxyProtocol       the PROXY protocol header sent to backends, or {@link ProxyProtocol#NONE}
  */
 public record ServicePolicy(
         boolean internalLocal,
@@ -24,21 +26,35 @@ public record ServicePolicy(
         int healthCheckNodePort,
         Balance balance,
         int maxConnections,
-        boolean metrics) {
+        boolean metrics,
+        SourceIp sourceIp,
+        ProxyProtocol proxyProtocol) {
 
     /** Cluster-wide traffic, no affinity, no source ranges, round robin, no limit. */
     public static final ServicePolicy DEFAULT =
             new ServicePolicy(false, false, null, List.of(), 0, Balance.ROUND_ROBIN, 0);
 
-    /** A policy whose service did not ask for its own metric series. */
+    /**
+     * A policy whose service did not ask for its own metric series, with the proxy's default
+     * source address and no PROXY protocol header.
+     */
     public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
             int healthCheckNodePort, Balance balance, int maxConnections) {
         this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, false);
     }
 
+    /** A policy with the proxy's default source address and no PROXY protocol header. */
+    public ServicePolicy(boolean internalLocal, boolean externalLocal, SessionAffinity affinity, List<Cidr> sourceRanges,
+            int healthCheckNodePort, Balance balance, int maxConnections, boolean metrics) {
+        this(internalLocal, externalLocal, affinity, sourceRanges, healthCheckNodePort, balance, maxConnections, metrics,
+                SourceIp.DEFAULT, ProxyProtocol.NONE);
+    }
+
     public ServicePolicy {
         sourceRanges = List.copyOf(sourceRanges);
         Objects.requireNonNull(balance, "balance");
+        Objects.requireNonNull(sourceIp, "sourceIp");
+        Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         if (healthCheckNodePort != 0) {
             Ports.check("healthCheckNodePort", healthCheckNodePort);
         }

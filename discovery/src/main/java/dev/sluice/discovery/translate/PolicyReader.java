@@ -3,6 +3,7 @@ package dev.sluice.discovery.translate;
 import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.Cidr;
 import dev.sluice.discovery.model.IpFamily;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.SessionAffinity;
 import io.fabric8.kubernetes.api.model.ClientIPConfig;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
@@ -19,6 +20,7 @@ import java.util.Map;
 final class PolicyReader {
     static final String BALANCE_ANNOTATION = "sluice.dev/balance";
     static final String MAX_CONNECTIONS_ANNOTATION = "sluice.dev/max-connections";
+    static final String PROXY_PROTOCOL_ANNOTATION = "sluice.dev/proxy-protocol";
     static final String METRICS_ANNOTATION = "sluice.dev/metrics";
 
     private PolicyReader() {
@@ -157,6 +159,29 @@ final class PolicyReader {
             default:
                 skips.service("invalid-annotation");
                 return false;
+        }
+    }
+
+    /**
+     * The {@code sluice.dev/proxy-protocol} annotation: {@code v1} or {@code v2} opens every
+     * backend connection with a PROXY protocol header; unset (or {@code none}) means no header,
+     * anything else is reported as {@code invalid-annotation} and also means none.
+     */
+    static ProxyProtocol proxyProtocol(Map<String, String> annotations, Skips skips) {
+        String value = annotations == null ? null : annotations.get(PROXY_PROTOCOL_ANNOTATION);
+        if (value == null) {
+            return ProxyProtocol.NONE;
+        }
+        switch (value.trim()) {
+            case "v1":
+                return ProxyProtocol.V1;
+            case "v2":
+                return ProxyProtocol.V2;
+            case "none":
+                return ProxyProtocol.NONE;
+            default:
+                skips.service("invalid-annotation");
+                return ProxyProtocol.NONE;
         }
     }
 

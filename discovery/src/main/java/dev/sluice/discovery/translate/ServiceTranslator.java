@@ -5,9 +5,11 @@ import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.discovery.model.SourceIp;
 import dev.sluice.discovery.model.SessionAffinity;
 import dev.sluice.discovery.translate.EndpointCategorizer.Categories;
 import dev.sluice.discovery.translate.PolicyReader.SourceRanges;
@@ -152,6 +154,7 @@ public final class ServiceTranslator {
         Balance balance = PolicyReader.balance(annotations, node.defaultBalance(), skips);
         int maxConnections = PolicyReader.maxConnections(annotations, skips);
         boolean metrics = PolicyReader.metrics(annotations, skips);
+        ProxyProtocol proxyProtocol = PolicyReader.proxyProtocol(annotations, skips);
         SliceEndpoints endpoints = SliceEndpoints.read(namespace, name, slices, node.nodeName(), skips);
 
         List<ServiceEntry> entries = new ArrayList<>();
@@ -161,7 +164,7 @@ public final class ServiceTranslator {
             }
             SourceRanges familyRanges = ranges.get(family);
             ServicePolicy policy = new ServicePolicy(internalLocal, externalLocal, affinity, familyRanges.ranges(),
-                    healthCheckNodePort, balance, maxConnections, metrics);
+                    healthCheckNodePort, balance, maxConnections, metrics, SourceIp.DEFAULT, proxyProtocol);
             for (PortSpec port : ports) {
                 int nodePort = nodePortType ? port.nodePort() : 0;
                 TreeSet<Frontend> frontends = new TreeSet<>();

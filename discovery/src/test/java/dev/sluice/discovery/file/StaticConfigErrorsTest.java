@@ -116,6 +116,14 @@ class StaticConfigErrorsTest {
                           - {name: web, listen: "127.0.0.1:8080", maxConnections: -1}
                         """, "2:59: services[0].maxConnections: -1 (expected: an integer 0..2147483647)",
                         "invalid-value"),
+                invalid("unknown source address", """
+                        services:
+                          - {name: web, listen: "127.0.0.1:8080", sourceIp: pod}
+                        """, "2:53: services[0].sourceIp: \"pod\" (expected: client or node)", "invalid-value"),
+                invalid("unknown PROXY protocol version", """
+                        services:
+                          - {name: web, listen: "127.0.0.1:8080", proxyProtocol: v3}
+                        """, "2:58: services[0].proxyProtocol: \"v3\" (expected: v1, v2 or none)", "invalid-value"),
                 invalid("quoted number", """
                         services:
                           - {name: web, listen: "127.0.0.1:8080", maxConnections: "10"}
@@ -157,7 +165,8 @@ class StaticConfigErrorsTest {
                           - name: web
                             listn: "127.0.0.1:8080"
                         """, "3:5: services[0].listn: unknown key (expected: one of name, listen, backends, protocol,"
-                                + " balance, maxConnections, sessionAffinity, sourceRanges, metrics; did you mean listen?)",
+                                + " balance, maxConnections, sessionAffinity, sourceRanges, metrics, sourceIp, proxyProtocol;"
+                                + " did you mean listen?)",
                         "unknown-key"),
                 invalid("unknown affinity key", """
                         services:

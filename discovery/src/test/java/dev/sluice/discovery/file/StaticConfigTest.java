@@ -10,10 +10,12 @@ import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.ServicePortKey;
 import dev.sluice.discovery.model.SessionAffinity;
+import dev.sluice.discovery.model.SourceIp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -59,11 +61,13 @@ class StaticConfigTest {
                     sessionAffinity: {timeoutSeconds: 60}
                     sourceRanges: ["198.18.0.0/15", "2001:db8::/32"]
                     metrics: true
+                    sourceIp: client
+                    proxyProtocol: v2
                 """);
 
         assertThat(config.services().get(0).policy()).isEqualTo(new ServicePolicy(false, false,
                 new SessionAffinity(60), List.of(Cidr.parse("198.18.0.0/15"), Cidr.parse("2001:db8::/32")), 0,
-                Balance.LEAST_CONNECTIONS, 500, true));
+                Balance.LEAST_CONNECTIONS, 500, true, SourceIp.CLIENT, ProxyProtocol.V2));
     }
 
     @Test

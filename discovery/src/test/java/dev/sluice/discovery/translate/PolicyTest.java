@@ -7,6 +7,7 @@ import static dev.sluice.discovery.translate.K8s.slicePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.discovery.model.Balance;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.discovery.model.SessionAffinity;
@@ -107,7 +108,15 @@ class PolicyTest {
                 new Case("metrics annotation asks for the service's own series",
                         s -> annotate(s, PolicyReader.METRICS_ANNOTATION, "true"), BOTH, null, p -> p.metrics()),
                 new Case("without the metrics annotation the service has no series of its own",
-                        s -> { }, BOTH, null, p -> !p.metrics()));
+                        s -> { }, BOTH, null, p -> !p.metrics()),
+                new Case("proxy-protocol annotation v1",
+                        s -> annotate(s, PolicyReader.PROXY_PROTOCOL_ANNOTATION, "v1"), BOTH, null,
+                        p -> p.proxyProtocol() == ProxyProtocol.V1),
+                new Case("proxy-protocol annotation v2",
+                        s -> annotate(s, PolicyReader.PROXY_PROTOCOL_ANNOTATION, "v2"), BOTH, null,
+                        p -> p.proxyProtocol() == ProxyProtocol.V2),
+                new Case("no proxy-protocol annotation: no header",
+                        s -> { }, BOTH, null, p -> p.proxyProtocol() == ProxyProtocol.NONE));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -93,6 +93,8 @@ class ServiceSkipTest {
                         Map.of(PolicyReader.BALANCE_ANNOTATION, "random"))), 1, "invalid-annotation"),
                 new Case("negative max-connections", s -> s.getMetadata().setAnnotations(new HashMap<>(
                         Map.of(PolicyReader.MAX_CONNECTIONS_ANNOTATION, "-3"))), 1, "invalid-annotation"),
+                new Case("unknown proxy-protocol version", s -> s.getMetadata().setAnnotations(new HashMap<>(
+                        Map.of(PolicyReader.PROXY_PROTOCOL_ANNOTATION, "v3"))), 1, "invalid-annotation"),
                 new Case("metrics annotation neither true nor false", s -> s.getMetadata().setAnnotations(new HashMap<>(
                         Map.of(PolicyReader.METRICS_ANNOTATION, "yes"))), 1, "invalid-annotation"),
                 new Case("non-numeric max-connections",

@@ -31,6 +31,17 @@ final class ProxyFlags {
             description = "Hold ClusterIPs, LoadBalancer and external IPs on this interface (created as a dummy, else on lo). Off by default; needs CAP_NET_ADMIN.")
     String clusterIpInterface;
 
+    @Option(names = "--capture", paramLabel = "bind|tproxy", defaultValue = "bind",
+            description = "How frontends receive traffic: a bound socket per frontend (bind, default), or nftables "
+                    + "TPROXY to one transparent listener per protocol (tproxy; needs CAP_NET_ADMIN, nftables, epoll).")
+    String capture;
+
+    @Option(names = "--source-ip", paramLabel = "client|node", defaultValue = "node",
+            description = "Source address of backend connections: the node's (node, default), or the client's where "
+                    + "the reply returns through this node (client: ClusterIP, and external traffic of "
+                    + "externalTrafficPolicy Local; needs CAP_NET_ADMIN, nftables, epoll).")
+    String sourceIp;
+
     @Option(names = "--strict-arp",
             description = "With --cluster-ip-interface: set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2 so the "
                     + "node never answers ARP for service IPs (kube-proxy's IPVS strict ARP). Needs a writable /proc/sys.")

@@ -26,6 +26,10 @@ import dev.sluice.proxy.observe.Metrics;
 import dev.sluice.proxy.observe.MetricsServer;
 import dev.sluice.proxy.observe.ServiceSeries;
 import dev.sluice.proxy.observe.ServiceSeriesRule;
+import dev.sluice.proxy.tproxy.CaptureScope;
+import dev.sluice.proxy.tproxy.Nft;
+import dev.sluice.proxy.tproxy.Transparency;
+import dev.sluice.proxy.tproxy.TransparentRules;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
@@ -36,6 +40,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +68,9 @@ final class ProxyProcess implements AutoCloseable {
     private MetricsServer metricsServer;
     private HealthCheckNodePorts healthCheckNodePorts;
     private HandoverServer handoverServer;
+    /** Installs the kernel rules of --capture tproxy / --source-ip client; null when neither is asked. */
+    private Supplier<TransparentRules> rulesStarter;
+    private volatile TransparentRules rules;
     private HandoverFlags handover = HandoverFlags.none();
 
     /** Starts everything the flags ask for; on failure closes what was started and rethrows. */
@@ -92,6 +100,11 @@ final class ProxyProcess implements AutoCloseable {
         // Checked in every mode, though only a cluster source uses it: a typo must not pass unseen.
         Balance balance = Flags.balance(flags.balance);
         Transport transport = Transport.choose(flags.transport);
+        Transparency transparency = Transparency.parse(flags.capture, flags.sourceIp);
+        if (transparency.needsKernelRules() && !transport.name().equals("epoll")) {
+            throw new IllegalArgumentException(transparency.describe() + ": needs the epoll transport (transport: "
+                    + transport.name() + ")");
+        }
         ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
         boolean exitsAfterHandover = handover.exitsAfterHandover();
@@ -120,20 +133,29 @@ final class ProxyProcess implements AutoCloseable {
             if (flags.strictArp) {
                 StrictArp.apply(Path.of("/proc/sys"));
             }
-            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system());
+            // Captured frontends need no address: nftables diverts their packets whatever the interface.
+            ClusterIpInterface addresses = new ClusterIpInterface(flags.clusterIpInterface, IpCommand.system(),
+                    key -> !transparency.tproxyCapture() || !CaptureScope.captured(key));
             addresses.start();
             closers.push(addresses);
             // Registered before the listeners: an address must exist before a listener binds it.
             publisher.addListener(addresses);
             clusterIp = addresses;
         }
-        listeners = new ListenerSet(transport, options, metrics.registry());
+        listeners = new ListenerSet(transport, options, metrics.registry(), transparency);
         closers.push(listeners);
         metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
         healthCheckNodePorts = new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
         closers.push(healthCheckNodePorts);
+        if (transparency.needsKernelRules()) {
+            ListenerSet.CapturePorts ports = listeners.capturePorts();
+            rulesStarter = () -> TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
+                    ports == null ? 0 : ports.udp(), family -> options.nodePortAddresses().resolve(family), Nft.system(),
+                    IpCommand.system(), metrics.registry());
+        }
         if (predecessor == null) {
             publisher.addListener(listeners);
+            startRules(false);
             publisher.addListener(healthCheckNodePorts);
         }
 
@@ -159,9 +181,10 @@ final class ProxyProcess implements AutoCloseable {
         }
 
         BackendTable table = publisher.current();
-        log.info("serving generation {}: {} service ports on {} listeners ({} transport, {} event loop thread(s)){}{}",
-                table.generation(), table.size(), listeners.boundAddresses().size(), transport.name(),
-                options.eventLoopThreads(),
+        log.info("serving generation {}: {} service ports on {} listeners{} ({} transport, {} event loop thread(s)){}{}",
+                table.generation(), table.size(), listeners.boundAddresses().size(),
+                transparency.tproxyCapture() ? " and " + listeners.capturedFrontends() + " captured frontends" : "",
+                transport.name(), options.eventLoopThreads(),
                 healthAddress == null ? "" : ", health on " + Addresses.format(healthAddress),
                 metricsAddress == null ? "" : ", metrics on " + Addresses.format(metricsAddress));
         int failures = listeners.bindFailures().size();
@@ -186,6 +209,9 @@ final class ProxyProcess implements AutoCloseable {
             closers.remove(predecessor);
         }
         predecessor.close();
+        // Only now: until the handover is done the predecessor may resume, and packets must still
+        // reach its capture listeners. Replacing its nftables table diverts them here in one step.
+        startRules(true);
         startAdminServers(flags, mode, admin, metrics);
         publisher.addListenerCaughtUp(healthCheckNodePorts);
     }
@@ -224,6 +250,26 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     /**
+     * Installs the kernel rules, registered after the listener set: a destination is known to it
+     * before nftables diverts packets there. {@code caughtUp} when the table has already begun.
+     */
+    private void startRules(boolean caughtUp) {
+        if (rulesStarter == null) {
+            return;
+        }
+        TransparentRules started = rulesStarter.get();
+        synchronized (closers) {
+            closers.push(started);
+        }
+        rules = started;
+        if (caughtUp) {
+            publisher.addListenerCaughtUp(started);
+        } else {
+            publisher.addListener(started);
+        }
+    }
+
+    /**
      * After a handover: releases the ports the successor binds next (admin servers, health-check
      * node ports) and leaves the Service addresses on the interface to it. Called once, on the
      * handover's worker thread.
@@ -246,6 +292,14 @@ final class ProxyProcess implements AutoCloseable {
                 closers.remove(addresses);
             }
             log.info("leaving the Service addresses on {} to the successor", addresses.device());
+        }
+        TransparentRules kernelRules = rules;
+        if (kernelRules != null) {
+            publisher.removeListener(kernelRules);
+            synchronized (closers) {
+                closers.remove(kernelRules);
+            }
+            kernelRules.leaveToSuccessor();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.proxy.forward;
 
 import dev.sluice.discovery.model.Addresses;
+import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Dial;
@@ -53,6 +54,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private Channel backend;
     /** Non-null while dialling. */
     private Dial dial;
+    /** The address backend connections are bound to; null for the node's. */
+    private InetAddress source;
+    private ProxyProtocol proxyProtocol = ProxyProtocol.NONE;
     private BackendState dialling;
     /** Non-null once connected: the backend this connection counts against. */
     private BackendState connected;
@@ -190,6 +194,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             refuse(routes.onlyRemoteEndpoints(forwarder.type) ? Refusal.NO_LOCAL_ENDPOINTS : Refusal.NO_ENDPOINTS);
             return;
         }
+        source = forwarder.backendSource(clientIp, policy);
+        proxyProtocol = policy.proxyProtocol();
         dial = pool.dial(clientIp);
         connect(dial.next(System.nanoTime()));
     }
@@ -198,7 +204,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         dialling = target;
         ChannelFuture future;
         try {
-            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address());
+            future = forwarder.connectBackend(client.eventLoop(), new BackendHandler(this), target.address(),
+                    SourceChoice.forBackend(source, target.address().getAddress()), proxyProtocol);
         } catch (ChannelException e) {
             backend = null;
             connectFailed(System.nanoTime(), e);
@@ -219,6 +226,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (future.isSuccess()) {
             connected = dial.connected(now);
             dial = null;
+            if (proxyProtocol != ProxyProtocol.NONE) {
+                backend.writeAndFlush(ProxyHeader.of(proxyProtocol, client), backend.voidPromise());
+            }
             client.read();
             backend.read();
             return;

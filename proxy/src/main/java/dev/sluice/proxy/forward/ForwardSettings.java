@@ -11,9 +11,23 @@ import java.util.Objects;
  * @param connectTimeout how long a backend connect may take before the next backend is tried
  * @param idleTimeout    close both sides after this long without bytes either way; zero = never
  * @param udpFlowTimeout forget a UDP flow after this long without datagrams either way
+ * @param clientSource   {@code --source-ip client}: backend connections carry the client's
+ *                       address where the reply comes back through this node
+ * @param returnRouting  whether the return routing for transparent sockets is installed, which a
+ *                       service's own {@code sourceIp: client} needs
  */
 public record ForwardSettings(Transport transport, Duration connectTimeout, Duration idleTimeout,
-        Duration udpFlowTimeout) {
+        Duration udpFlowTimeout, boolean clientSource, boolean returnRouting) {
+
+    /** Settings with backend connections from the node's address. */
+    public ForwardSettings(Transport transport, Duration connectTimeout, Duration idleTimeout, Duration udpFlowTimeout) {
+        this(transport, connectTimeout, idleTimeout, udpFlowTimeout, false, false);
+    }
+
+    /** These settings with the transparent-source choice of {@code --source-ip} and the routing it relies on. */
+    public ForwardSettings withSource(boolean client, boolean routing) {
+        return new ForwardSettings(transport, connectTimeout, idleTimeout, udpFlowTimeout, client, routing);
+    }
 
     public ForwardSettings {
         Objects.requireNonNull(transport, "transport");

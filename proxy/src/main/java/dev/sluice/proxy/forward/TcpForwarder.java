@@ -1,6 +1,8 @@
 package dev.sluice.proxy.forward;
 
 import dev.sluice.discovery.model.FrontendType;
+import dev.sluice.discovery.model.ProxyProtocol;
+import dev.sluice.discovery.model.ServicePolicy;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -9,17 +11,21 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -85,18 +91,37 @@ public final class TcpForwarder {
 
     /** The handler for accepted channels. */
     public ChannelHandler childHandler() {
-        long idleNanos = settings.idleTimeout().toNanos();
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                connections.add(channel);
-                if (idleNanos > 0) {
-                    // observeOutput: a slow reader still draining our writes is not idle.
-                    channel.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
-                }
-                channel.pipeline().addLast(new ClientHandler(TcpForwarder.this));
+                adopt(channel);
             }
         };
+    }
+
+    /**
+     * Forwards one accepted connection: what {@link #childHandler()} does for a listener of its
+     * own, for a connection that a shared (transparent) listener accepted for this frontend.
+     * Call from the channel's event loop before it is active, or from its initializer.
+     */
+    public void adopt(Channel channel) {
+        connections.add(channel);
+        long idleNanos = settings.idleTimeout().toNanos();
+        if (idleNanos > 0) {
+            // observeOutput: a slow reader still draining our writes is not idle.
+            channel.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        }
+        channel.pipeline().addLast(new ClientHandler(this));
+    }
+
+    /**
+     * The address a backend connection for this client is bound to, or null for the node's own.
+     * The client's address is used where {@code --source-ip client} (or the service's own
+     * {@code sourceIp}) asks for it and the reply is sure to come back through this node:
+     * internal traffic, and external traffic of {@code externalTrafficPolicy: Local} services.
+     */
+    InetAddress backendSource(InetAddress client, ServicePolicy policy) {
+        return SourceChoice.backendSource(settings, type, client, policy);
     }
 
     /** Whether source ranges apply to this frontend type: LoadBalancer IPs and standalone listeners, never NodePorts. */
@@ -185,10 +210,19 @@ public final class TcpForwarder {
      *
      * @throws io.netty.channel.ChannelException when no socket could be opened (out of file descriptors)
      */
-    ChannelFuture connectBackend(EventLoop loop, ChannelHandler handler, InetSocketAddress address) {
+    ChannelFuture connectBackend(EventLoop loop, ChannelHandler handler, InetSocketAddress address, InetAddress source,
+            ProxyProtocol proxyProtocol) {
         SocketChannel channel = transport.newSocketChannel(address.getAddress());
+        InetSocketAddress local = source == null ? null : new InetSocketAddress(source, 0);
         try {
             SocketChannelConfig config = channel.config();
+            if (local != null && !config.setOption(EpollChannelOption.IP_TRANSPARENT, true)) {
+                throw new ChannelException("IP_TRANSPARENT: not supported by " + channel.getClass().getSimpleName()
+                        + " (expected: the epoll transport)");
+            }
+            if (proxyProtocol != ProxyProtocol.NONE) {
+                channel.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+            }
             config.setConnectTimeoutMillis(connectTimeoutMillis);
             config.setAutoRead(false);
             config.setAllowHalfClosure(true);
@@ -201,12 +235,12 @@ public final class TcpForwarder {
         }
         ChannelFuture registered = loop.register(channel);
         if (registered.isDone()) {
-            return registered.isSuccess() ? channel.connect(address) : registered;
+            return registered.isSuccess() ? channel.connect(address, local) : registered;
         }
         ChannelPromise connected = channel.newPromise();
         registered.addListener((ChannelFuture done) -> {
             if (done.isSuccess()) {
-                channel.connect(address, connected);
+                channel.connect(address, local, connected);
             } else {
                 connected.setFailure(done.cause());
             }

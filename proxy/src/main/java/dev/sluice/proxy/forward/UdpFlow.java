@@ -27,6 +27,8 @@ final class UdpFlow extends ChannelInboundHandlerAdapter {
     private final BackendState backend;
     private final long timeoutNanos;
     private ChannelFuture connect;
+    /** The socket replies leave from, for a flow of a shared transparent listener; else null. */
+    private Channel replies;
     private int pending;
 
     UdpFlow(UdpFrontendHandler owner, InetSocketAddress client, BackendState backend, Duration timeout) {
@@ -44,9 +46,27 @@ final class UdpFlow extends ChannelInboundHandlerAdapter {
         return backend;
     }
 
+    void replyFrom(Channel channel) {
+        replies = channel;
+        channel.closeFuture().addListener(f -> close());
+    }
+
+    Channel replyChannel() {
+        return replies;
+    }
+
+    UdpFrontendHandler owner() {
+        return owner;
+    }
+
     void open(ChannelFuture connect) {
         this.connect = connect;
-        connect.channel().closeFuture().addListener(f -> owner.flowClosed(this));
+        connect.channel().closeFuture().addListener(f -> {
+            if (replies != null) {
+                replies.close();
+            }
+            owner.flowClosed(this);
+        });
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 owner.flowFailed(this, f.cause());

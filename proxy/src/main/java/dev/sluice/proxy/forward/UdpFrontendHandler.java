@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The listening side of a UDP service port: finds or opens the flow of each datagram's sender
  * and sends the backend's replies back from the listening address.
  */
-final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
+final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements CapturedDatagrams {
     private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
 
     private final UdpForwarder forwarder;
@@ -31,10 +32,28 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Confined to the listener's event loop, like every flow in it. */
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     private Channel listener;
+    /** Where replies leave from when the listener is a shared transparent one; null when it is the frontend's own. */
+    private final InetSocketAddress service;
 
     UdpFrontendHandler(UdpForwarder forwarder) {
+        this(forwarder, null, null);
+    }
+
+    UdpFrontendHandler(UdpForwarder forwarder, Channel sharedListener, InetSocketAddress service) {
         this.forwarder = forwarder;
         this.counters = forwarder.slot.counters();
+        this.listener = sharedListener;
+        this.service = service;
+    }
+
+    @Override
+    public void receive(DatagramPacket packet) {
+        channelRead(null, packet);
+    }
+
+    @Override
+    public void closeFlows() {
+        channelInactive(null);
     }
 
     @Override
@@ -79,11 +98,22 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         // A datagram socket connects without a handshake: the pick is final.
         BackendState backend = dial.connected(now);
         UdpFlow flow = new UdpFlow(this, sender, backend, forwarder.settings.udpFlowTimeout());
-        flow.open(forwarder.flowBootstrap(listener.eventLoop(), flow).connect(backend.address()));
+        InetAddress source = SourceChoice.forBackend(forwarder.backendSource(sender.getAddress(), policy),
+                backend.address().getAddress());
+        flow.open(forwarder.connectFlow(listener.eventLoop(), flow, backend.address(), source));
+        if (service != null) {
+            flow.replyFrom(forwarder.connectReply(listener.eventLoop(), new FlowClientSide(flow), service, sender).channel());
+        }
         flows.put(sender, flow);
         forwarder.slot.udpFlowCount().incrementAndGet();
         counters.increment(ServiceCounters.ACCEPTED);
         return flow;
+    }
+
+    /** A client datagram that reached a flow's reply socket rather than the listener. */
+    void fromClient(UdpFlow flow, ByteBuf content) {
+        counters.add(ServiceCounters.BYTES_TO_BACKEND, content.readableBytes());
+        flow.send(content);
     }
 
     /** A flow's socket closed: forget it, so the next datagram from its client picks again. */
@@ -110,10 +140,20 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.add(ServiceCounters.BYTES_TO_CLIENT, content.readableBytes());
+        Channel replies = flow.replyChannel();
+        if (replies != null) {
+            if (replies.isActive()) {
+                replies.writeAndFlush(new DatagramPacket(content, flow.client()), replies.voidPromise());
+            } else {
+                content.release();
+            }
+            return;
+        }
         listener.writeAndFlush(new DatagramPacket(content, flow.client()), listener.voidPromise());
     }
 
-    void dropStaleFlows() {
+    @Override
+    public void dropStaleFlows() {
         Pool pool = forwarder.slot.routes().poolFor(forwarder.type);
         for (UdpFlow flow : new ArrayList<>(flows.values())) {
             if (pool.indexOf(flow.backend()) < 0) {

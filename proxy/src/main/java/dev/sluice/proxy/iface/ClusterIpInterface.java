@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
 
     private final String name;
     private final IpCommand ip;
+    private final Predicate<ServicePortKey> heldKeys;
     private final AtomicLong failedChanges = new AtomicLong();
 
     /** Written under this object's monitor; read by status pages without locking. */
@@ -81,6 +83,15 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
      * @param ip   how {@code ip} is run
      */
     public ClusterIpInterface(String name, IpCommand ip) {
+        this(name, ip, key -> true);
+    }
+
+    /**
+     * As {@link #ClusterIpInterface(String, IpCommand)}, holding the addresses of only the service
+     * ports {@code heldKeys} accepts: with {@code --capture tproxy}, captured ports need none.
+     */
+    public ClusterIpInterface(String name, IpCommand ip, Predicate<ServicePortKey> heldKeys) {
+        this.heldKeys = Objects.requireNonNull(heldKeys, "heldKeys");
         if (name == null || !NAME.matcher(name).matches() || name.equals("lo")) {
             throw new IllegalArgumentException("cluster-ip-interface: " + name
                     + " (expected: an interface name of 1.." + HostDevice.MAX_NAME + " letters, digits, '_', '.', '-', not lo)");
@@ -178,8 +189,8 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
         return HELD_TYPES.contains(frontend.type()) && frontend.address() != null;
     }
 
-    private static Set<InetAddress> addressesOf(ServiceEntry entry) {
-        if (entry == null) {
+    private Set<InetAddress> addressesOf(ServiceEntry entry) {
+        if (entry == null || !heldKeys.test(entry.key())) {
             return Set.of();
         }
         Set<InetAddress> addresses = new HashSet<>();
@@ -261,7 +272,7 @@ public final class ClusterIpInterface implements TableListener, AutoCloseable {
     }
 
     /** The {@code [namespace/name]} log prefix of a service using the address; only on failures. */
-    private static String owner(InetAddress address, BackendTable table) {
+    private String owner(InetAddress address, BackendTable table) {
         for (ServiceEntry entry : table.sortedEntries()) {
             if (addressesOf(entry).contains(address)) {
                 return "[" + entry.key().serviceName() + "]";

@@ -1,11 +1,13 @@
 package dev.sluice.proxy.listen;
 
+import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.discovery.model.SourceIp;
 import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
 import dev.sluice.proxy.balance.BackendState;
@@ -18,6 +20,8 @@ import dev.sluice.proxy.forward.ServiceSlots;
 import dev.sluice.proxy.forward.TcpForwarder;
 import dev.sluice.proxy.forward.UdpForwarder;
 import dev.sluice.proxy.net.Transport;
+import dev.sluice.proxy.tproxy.CaptureScope;
+import dev.sluice.proxy.tproxy.Transparency;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
@@ -84,6 +88,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final EventLoopGroup group;
     private final ScheduledExecutorService maintenance;
     private final Counter bindFailureCount;
+    /** The transparent listeners of {@code --capture tproxy}; null with bound listeners only. */
+    private final CapturedFrontends captured;
 
     // Guarded by this.
     private final ServiceSlots slots = new ServiceSlots();
@@ -105,10 +111,23 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * maintenance thread; listens on nothing until the first {@link #onTable}.
      */
     public ListenerSet(Transport transport, ProxyOptions options, MeterRegistry registry) {
+        this(transport, options, registry, Transparency.OFF);
+    }
+
+    /**
+     * As {@link #ListenerSet(Transport, ProxyOptions, MeterRegistry)}, with the choices of
+     * {@code --capture} and {@code --source-ip}. With {@code tproxy} capture the two transparent
+     * listeners are open when this returns ({@link #capturePorts()}), and captured frontends
+     * ({@link CaptureScope}) get no socket of their own.
+     *
+     * @throws IllegalStateException when the transparent listeners cannot be opened
+     */
+    public ListenerSet(Transport transport, ProxyOptions options, MeterRegistry registry, Transparency transparency) {
         this.transport = transport;
         this.options = options;
         this.registry = registry;
-        this.settings = options.forwardSettings(transport);
+        this.settings = options.forwardSettings(transport)
+                .withSource(transparency.clientSource(), transparency.needsKernelRules());
         this.ejection = options.ejection();
         this.gate = new ConnectionGate(options.maxConnections());
         this.bindFailureCount = Counter.builder("sluice.listeners.bind.failures")
@@ -121,6 +140,30 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             return thread;
         });
         maintenance.scheduleWithFixedDelay(this::maintain, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        CapturedFrontends capture = null;
+        if (transparency.tproxyCapture()) {
+            try {
+                capture = CapturedFrontends.open(settings, gate, registry, group, transport);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+        this.captured = capture;
+    }
+
+    /** Destinations (address, protocol, port) served through the transparent listeners; 0 without tproxy capture. */
+    public synchronized int capturedFrontends() {
+        return captured == null ? 0 : captured.size();
+    }
+
+    /** The ports of the transparent TCP and UDP listeners on 127.0.0.1 ({@code --capture tproxy}), else null. */
+    public CapturePorts capturePorts() {
+        return captured == null ? null : new CapturePorts(captured.tcpPort(), captured.udpPort());
+    }
+
+    /** Where nftables diverts captured TCP and UDP frontends: ports of 127.0.0.1. */
+    public record CapturePorts(int tcp, int udp) {
     }
 
     @Override
@@ -253,6 +296,22 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         } else {
             retired = slot.update(entry);
         }
+        if (entry.policy().sourceIp() == SourceIp.CLIENT && !settings.returnRouting()) {
+            log.warn("[{}] sourceIp: client needs --source-ip client or --capture tproxy (the return routing); "
+                    + "backend connections come from the node", key.serviceName());
+        }
+        if (captured != null && CaptureScope.captured(entry)) {
+            // Bound listeners the key had before it was captured (a wildcard listen address edited away) go.
+            Map<Listener.Address, Frontend> bound = wanted.remove(key);
+            if (bound != null) {
+                bound.forEach((address, frontend) -> release(key, frontend, address, closing));
+            }
+            capture(slots.get(key), entry, nodeAddresses, retired);
+            return;
+        }
+        if (captured != null) {
+            captured.removeAll(key);
+        }
         Map<Listener.Address, Frontend> next = addresses(entry, nodeAddresses);
         Map<Listener.Address, Frontend> previous = wanted.put(key, next);
         if (previous != null) {
@@ -284,7 +343,32 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
     }
 
+    /** A captured service port: its destinations point at its slot; no socket is bound. */
+    private void capture(ServiceSlot slot, ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
+            List<BackendState> retired) {
+        ServicePortKey key = entry.key();
+        Map<InetSocketAddress, Frontend> destinations = CaptureScope.destinations(entry,
+                family -> nodeAddresses.computeIfAbsent(family, f -> options.nodePortAddresses().resolve(f)));
+        captured.put(slot, key.protocol(), destinations).forEach((address, owner) -> {
+            bindFailureCount.increment();
+            events.cannotListen("[" + key.serviceName() + "] cannot capture " + key.protocol() + " "
+                    + Addresses.format(address) + ": conflict with " + owner, "conflict");
+        });
+        if (!retired.isEmpty()) {
+            events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
+            if (!options.drainTimeout().isZero() && key.protocol() == Protocol.TCP) {
+                List<ChannelGroup> drained = captured.connectionsOf(key);
+                maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
+                        options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
     private void remove(ServicePortKey key, List<ChannelFuture> closing) {
+        if (captured != null) {
+            captured.connectionsOf(key).forEach(this::drain);
+            captured.removeAll(key);
+        }
         ServiceSlot slot = slots.remove(key);
         Map<Listener.Address, Frontend> previous = wanted.remove(key);
         if (previous != null) {
@@ -311,13 +395,16 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** Established connections outlive their listener, like conntrack entries, unless a drain timeout ends them. */
     private void drain(Listener listener) {
-        if (listener.connections.isEmpty()) {
+        drain(listener.connections);
+    }
+
+    private void drain(ChannelGroup connections) {
+        if (connections.isEmpty()) {
             return;
         }
-        orphans.add(listener.connections);
+        orphans.add(connections);
         if (!options.drainTimeout().isZero()) {
-            maintenance.schedule(() -> listener.connections.close(), options.drainTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            maintenance.schedule(() -> connections.close(), options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -480,6 +567,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             return;
         }
         accepting = false;
+        if (captured != null) {
+            captured.close();
+            // Their connections run on, like those of closed bound listeners, until close().
+            captured.connectionGroups().stream().filter(g -> !g.isEmpty()).forEach(orphans::add);
+        }
         List<ChannelFuture> closing = new ArrayList<>();
         for (Listener listener : listeners.values()) {
             closing.add(listener.channel().close());
@@ -535,6 +627,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             all.addAll(listener.connections);
         }
         orphans.forEach(all::addAll);
+        if (captured != null) {
+            captured.connections(all);
+        }
         return all;
     }
 }

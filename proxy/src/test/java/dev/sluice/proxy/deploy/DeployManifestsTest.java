@@ -124,7 +124,8 @@ class DeployManifestsTest {
         EnvVar nodeName = container.getEnv().stream().filter(env -> env.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertThat(nodeName.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
         assertThat(container.getArgs()).startsWith("run").contains("--hostname-override=$(NODE_NAME)",
-                "--handover-socket=/run/sluice/handover.sock", "--after-handover=wait");
+                "--handover-socket=/run/sluice/handover.sock", "--after-handover=wait",
+                "--capture=tproxy", "--source-ip=client");
         assertThat(container.getPorts()).isEmpty();
 
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");

@@ -76,6 +76,19 @@ final class ChildProcess implements AutoCloseable {
         return readLine(15);
     }
 
+    /** Kills the process with SIGKILL, as a crash would end it: nothing of its own cleanup runs. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The exit status, waiting up to {@code seconds} for the process to end. */
+    int exitCode(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + ": still running after " + seconds + " s (see " + log + ")");
+        }
+        return process.exitValue();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -133,9 +133,14 @@ final class Cluster implements AutoCloseable {
 
     /** Creates or replaces the Service's one EndpointSlice, listing ready endpoints at these IPs. */
     void setEndpoints(String service, List<String> ips) {
+        setEndpoints(service, ips, "TCP", "node-b");
+    }
+
+    /** As {@link #setEndpoints(String, List)}, for a port of {@code protocol} and endpoints on {@code nodeName}. */
+    void setEndpoints(String service, List<String> ips, String protocol, String nodeName) {
         List<Endpoint> endpoints = new ArrayList<>();
         for (String ip : ips) {
-            endpoints.add(new EndpointBuilder().withAddresses(ip).withNodeName("node-b")
+            endpoints.add(new EndpointBuilder().withAddresses(ip).withNodeName(nodeName)
                     .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
                     .build());
         }
@@ -143,7 +148,7 @@ final class Cluster implements AutoCloseable {
                 .withNewMetadata().withName(service + "-1").withNamespace(NAMESPACE)
                 .addToLabels("kubernetes.io/service-name", service).endMetadata()
                 .withAddressType("IPv4")
-                .addNewPort().withName("http").withProtocol("TCP").withPort(TARGET_PORT).endPort()
+                .addNewPort().withName("http").withProtocol(protocol).withPort(TARGET_PORT).endPort()
                 .withEndpoints(endpoints)
                 .build();
         client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice)

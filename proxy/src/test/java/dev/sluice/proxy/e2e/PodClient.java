@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,7 +22,9 @@ import java.util.Map;
  *       {@code OK name} or {@code FAIL reason};</li>
  *   <li>{@code OPEN id src dst port}: the same, but keep the connection as {@code id};</li>
  *   <li>{@code SEND id text}: send a line on {@code id}, answer with the line read back;</li>
- *   <li>{@code CLOSE id}.</li>
+ *   <li>{@code CLOSE id};</li>
+ *   <li>{@code UDP src dst port text}: send one datagram from {@code src}, answer with
+ *       {@code OK reply from ip:port} naming the address the reply came from.</li>
  * </ul>
  * Addresses are IP literals; nothing is ever looked up.
  */
@@ -52,6 +56,10 @@ public final class PodClient {
                         open.put(w[1], c);
                         yield "OK " + c.greeting;
                     }
+                    case "UDP" -> {
+                        String[] w = line.split(" ", 5);
+                        yield "OK " + udp(w[1], w[2], Integer.parseInt(w[3]), w[4]);
+                    }
                     case "SEND" -> "OK " + open.get(words[1]).exchange(words[2]);
                     case "CLOSE" -> {
                         open.remove(words[1]).close();
@@ -64,6 +72,22 @@ public final class PodClient {
             }
             System.out.println(answer.replace('\n', ' '));
             System.out.flush();
+        }
+    }
+
+    private static String udp(String source, String destination, int port, String text) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(Connection.literal(source), 0))) {
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+            socket.send(new DatagramPacket(payload, payload.length,
+                    new InetSocketAddress(Connection.literal(destination), port)));
+            DatagramPacket reply = new DatagramPacket(new byte[1500], 1500);
+            socket.receive(reply);
+            InetSocketAddress from = (InetSocketAddress) reply.getSocketAddress();
+            return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8)
+                    + " from " + from.getAddress().getHostAddress() + ":" + from.getPort();
+        } catch (SocketTimeoutException e) {
+            throw new IOException("timed out", e);
         }
     }
 

@@ -31,7 +31,8 @@ final class Topology implements AutoCloseable {
 
     private final IpCommand host = IpCommand.system();
     private final List<NetworkNamespace> namespaces = new ArrayList<>();
-    private final String rootLink = "sl-api-" + NetworkNamespace.suffix();
+    private final String prefix;
+    private final String rootLink;
     private final int subnet = ThreadLocalRandom.current().nextInt(1, 63) * 4;
     private NetworkNamespace pod;
     private NetworkNamespace node;
@@ -39,7 +40,12 @@ final class Topology implements AutoCloseable {
 
     /** Builds everything; on a failure, removes what it built before rethrowing. */
     static Topology create() {
-        Topology topology = new Topology();
+        return create("sluice-t", "sl-api-");
+    }
+
+    /** As {@link #create()}, with namespaces named {@code <prefix>-<role>-<random>} and the root link {@code <link><random>}. */
+    static Topology create(String prefix, String link) {
+        Topology topology = new Topology(prefix, link + NetworkNamespace.suffix());
         try {
             topology.build();
             return topology;
@@ -49,10 +55,15 @@ final class Topology implements AutoCloseable {
         }
     }
 
+    private Topology(String prefix, String rootLink) {
+        this.prefix = prefix;
+        this.rootLink = rootLink;
+    }
+
     private void build() {
-        pod = add(NetworkNamespace.create("pod"));
-        node = add(NetworkNamespace.create("node"));
-        backends = add(NetworkNamespace.create("be"));
+        pod = add(NetworkNamespace.create(prefix, "pod"));
+        node = add(NetworkNamespace.create(prefix, "node"));
+        backends = add(NetworkNamespace.create(prefix, "be"));
 
         hostIp("link", "add", rootLink, "type", "veth", "peer", "name", "vapi", "netns", node.name());
         hostIp("addr", "add", apiServerIp() + "/30", "dev", rootLink);

@@ -60,7 +60,12 @@ public final class NetworkNamespace implements AutoCloseable {
 
     /** Creates {@code sluice-t-<role>-<random>} with {@code lo} up. */
     public static NetworkNamespace create(String role) {
-        NetworkNamespace ns = new NetworkNamespace("sluice-t-" + role + "-" + suffix());
+        return create("sluice-t", role);
+    }
+
+    /** Creates {@code <prefix>-<role>-<random>} with {@code lo} up, for a test class that keeps its own names. */
+    public static NetworkNamespace create(String prefix, String role) {
+        NetworkNamespace ns = new NetworkNamespace(prefix + "-" + role + "-" + suffix());
         checked(HOST.run(List.of("netns", "add", ns.name)), "ip netns add " + ns.name);
         try {
             ns.ip("link", "set", "lo", "up");
