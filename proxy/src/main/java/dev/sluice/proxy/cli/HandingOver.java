@@ -56,16 +56,17 @@ final class HandingOver implements HandoverServer.Sockets {
     public void handedOver() {
         process.releaseToSuccessor();
         Thread drain = new Thread(() -> {
-            if (exits) {
-                try {
+            try {
+                process.awaitRulesReplaced();
+                if (exits) {
                     process.shutdown(grace);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    process.close();
+                } else {
+                    process.listeners().stopAccepting();
+                    log.info("handed over; open connections finish here; waiting for SIGTERM (--after-handover wait)");
                 }
-            } else {
-                process.listeners().stopAccepting();
-                log.info("handed over; open connections finish here; waiting for SIGTERM (--after-handover wait)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.close();
             }
         }, "sluice-handed-over");
         drain.start();

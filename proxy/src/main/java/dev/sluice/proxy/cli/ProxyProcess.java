@@ -151,7 +151,7 @@ final class ProxyProcess implements AutoCloseable {
             ListenerSet.CapturePorts ports = listeners.capturePorts();
             rulesStarter = () -> TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
                     ports == null ? 0 : ports.udp(), family -> options.nodePortAddresses().resolve(family), Nft.system(),
-                    IpCommand.system(), metrics.registry());
+                    IpCommand.system(), metrics.registry(), publisher.current().entries());
         }
         if (predecessor == null) {
             publisher.addListener(listeners);
@@ -300,6 +300,19 @@ final class ProxyProcess implements AutoCloseable {
                 closers.remove(kernelRules);
             }
             kernelRules.leaveToSuccessor();
+        }
+    }
+
+    /**
+     * After {@link #releaseToSuccessor}: keeps the capture listeners open until the successor's
+     * nftables table has replaced this process's (at most {@code --handover-timeout}), so no
+     * diverted packet finds them closed in between.
+     */
+    void awaitRulesReplaced() throws InterruptedException {
+        TransparentRules kernelRules = rules;
+        if (kernelRules != null && !kernelRules.awaitReplaced(handover.timeout)) {
+            log.warn("the successor did not replace nftables table inet {} within {}; closing the capture listeners",
+                    TransparentRules.TABLE, DurationConverter.format(handover.timeout));
         }
     }
 
