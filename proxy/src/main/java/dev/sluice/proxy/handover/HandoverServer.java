@@ -256,6 +256,9 @@ public final class HandoverServer implements AutoCloseable {
             session.outgoing.add(((UnixChannel) channel).fd().intValue());
         }
         session.pump();
+        if (session.readyBeforeFds) {
+            ready(Wire.READY + " 0");
+        }
     }
 
     private void got(String line) {
@@ -273,6 +276,11 @@ public final class HandoverServer implements AutoCloseable {
     }
 
     private void ready(String line) {
+        // With no socket to wait for, the successor's READY (control connection) can overtake its FDS (another one).
+        if (session.step == Session.Step.OFFERED && session.paused.isEmpty() && line.equals(Wire.READY + " 0")) {
+            session.readyBeforeFds = true;
+            return;
+        }
         if (session.step != Session.Step.SENT || !line.equals(Wire.READY + " " + session.paused.size())) {
             fail("unexpected \"" + line + "\" at " + session.step, "protocol");
             return;

@@ -18,6 +18,8 @@ final class Session {
     Step step = Step.RESERVED;
     List<Channel> paused;
     Channel fds;
+    /** READY 0 came before FDS: answered once FDS is here. */
+    boolean readyBeforeFds;
     /** Descriptors to send, in order; {@code sent} of them are sent, {@code acked} received. */
     final List<Integer> outgoing = new ArrayList<>();
     int sent;

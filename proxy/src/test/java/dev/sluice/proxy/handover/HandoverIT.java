@@ -208,6 +208,30 @@ class HandoverIT {
     }
 
     /**
+     * Shows a handover with no listening socket to send (every frontend captured by
+     * {@code --capture tproxy}, or no service yet): the successor's READY 0 may arrive before its
+     * FDS, which travels on its own connection, and is answered with COMMIT once FDS is there.
+     */
+    @Test
+    void withNoListenerToSendReadyMayOvertakeFds() throws Exception {
+        Path config = Files.writeString(Files.createTempFile(dir, "sluice", ".yaml"), "services: []\n");
+        SluiceJar old = sluice(config);
+        old.awaitLine("serving handovers on");
+        Path socket = dir.resolve("handover.sock");
+        try (UnixLines successor = UnixLines.connect(socket); UnixLines descriptors = UnixLines.connect(socket)) {
+            successor.send("HELLO 1");
+            assertThat(successor.readLine()).startsWith("WAIT ");
+            successor.send("TAKE");
+            assertThat(successor.readLine()).isEqualTo("LISTENERS 0");
+            successor.send("READY 0");
+            descriptors.send("FDS");
+            assertThat(successor.readLine()).isEqualTo("COMMIT");
+        }
+        old.awaitLine("failed at COMMITTED: the successor closed the connection");
+        assertThat(old.isAlive()).isTrue();
+    }
+
+    /**
      * Shows a successor that goes away while it takes the established connections, after it
      * already served the listeners: the predecessor reads its listeners again and closes the
      * connections it was handing over (the successor may have read from them), as it logs.
