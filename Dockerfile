@@ -3,8 +3,13 @@
 # docker build -t sluice:0.1.0 .
 # Builds the fat jar with the Maven wrapper on a JDK, then ships it with the launcher on a JRE.
 # At run time nothing is written outside /tmp, so the root filesystem can be read-only.
+# The base images are build arguments: any Debian or Ubuntu image with a JDK 17+ (and curl or
+# wget for the Maven wrapper) builds, one with a JRE 17+ runs; deploy/build-image.sh builds from
+# bases it makes with debootstrap, without Docker or a registry.
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
 
-FROM eclipse-temurin:17-jdk AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Poms first, so dependency downloads are cached until a pom changes.
 COPY mvnw pom.xml ./
@@ -18,11 +23,11 @@ RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -ntp -pl proxy -am package -DskipTests \
     && test -f proxy/target/sluice.jar
 
-FROM eclipse-temurin:17-jre
+FROM ${RUNTIME_IMAGE}
 # The programs Sluice runs: ip (--cluster-ip-interface, transparent return routing) and nft
 # (--capture tproxy, --source-ip client). RuntimeImageTest checks this list against the code.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends iproute2 nftables \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 nftables \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 65532 sluice \
     && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \

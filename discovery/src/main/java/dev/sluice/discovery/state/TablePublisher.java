@@ -41,6 +41,15 @@ public final class TablePublisher {
         listeners.add(listener);
     }
 
+    /**
+     * Registers a listener that joins late: it first receives the current table as a change
+     * from the empty one, then every later publication, with none missed or repeated in between.
+     */
+    public synchronized void addListenerCaughtUp(TableListener listener) {
+        listener.onTable(TableChange.between(BackendTable.empty(), current));
+        listeners.add(listener);
+    }
+
     /** Removes a listener added earlier. */
     public void removeListener(TableListener listener) {
         listeners.remove(listener);

@@ -1,6 +1,8 @@
 package dev.sluice.proxy.balance;
 
 import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -71,6 +73,24 @@ final class AffinityTable {
 
     int size() {
         return pins.size();
+    }
+
+    /** Every live pin as it stands, for a successor. */
+    Map<InetAddress, Pin> live(long now) {
+        Map<InetAddress, Pin> live = new HashMap<>();
+        pins.forEach((client, pin) -> {
+            if (now - pin.expiresAt < 0 && !pin.state.retired()) {
+                live.put(client, pin);
+            }
+        });
+        return live;
+    }
+
+    /** Pins a client until {@code expiresAt}, as a predecessor had it. */
+    void restore(InetAddress client, BackendState state, int index, long expiresAt) {
+        if (pins.size() < CAPACITY) {
+            pins.put(client, new Pin(state, index, expiresAt));
+        }
     }
 
     /** One client's backend; the index is a hint into the pool, checked before use. */

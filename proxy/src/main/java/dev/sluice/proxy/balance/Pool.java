@@ -2,6 +2,9 @@ package dev.sluice.proxy.balance;
 
 import dev.sluice.discovery.model.Balance;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,6 +55,49 @@ public final class Pool {
             }
         }
         return -1;
+    }
+
+    /**
+     * Counts a connection another process established to the backend at {@code address} (a
+     * handover) as if this pool had picked it; returns it, or null when the backend is not here.
+     * The caller releases it like a pick.
+     */
+    public BackendState adopt(InetSocketAddress address) {
+        for (BackendState state : states) {
+            if (state.address().equals(address)) {
+                state.acquire();
+                return state;
+            }
+        }
+        return null;
+    }
+
+    /** A client-IP affinity pin of this pool, as a predecessor hands it to a successor. */
+    public record Pinned(InetAddress client, InetSocketAddress backend, long nanosLeft) {
+    }
+
+    /** The live client-IP pins; none without session affinity. */
+    public List<Pinned> pinned(long now) {
+        if (pins == null) {
+            return List.of();
+        }
+        List<Pinned> all = new ArrayList<>();
+        pins.live(now).forEach((client, pin) -> all.add(new Pinned(client, pin.state.address(), pin.expiresAt - now)));
+        return all;
+    }
+
+    /** Pins a client as a predecessor had it, if this pool has affinity and that backend; returns whether it did. */
+    public boolean restore(Pinned pinned, long now) {
+        if (pins == null) {
+            return false;
+        }
+        for (int i = 0; i < states.length; i++) {
+            if (states[i].address().equals(pinned.backend())) {
+                pins.restore(pinned.client(), states[i], i, now + pinned.nanosLeft());
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts picking a backend for a new connection (or UDP flow) from {@code client}. */

@@ -8,6 +8,9 @@ import dev.sluice.discovery.model.Balance;
 import dev.sluice.discovery.state.SyncTracker;
 import dev.sluice.discovery.state.TablePublisher;
 import dev.sluice.discovery.state.TableSource;
+import dev.sluice.proxy.handover.HandoverClient;
+import dev.sluice.proxy.handover.HandoverMetrics;
+import dev.sluice.proxy.handover.HandoverServer;
 import dev.sluice.proxy.iface.ClusterIpInterface;
 import dev.sluice.proxy.iface.IpCommand;
 import dev.sluice.proxy.iface.StrictArp;
@@ -37,6 +40,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,10 +63,28 @@ final class ProxyProcess implements AutoCloseable {
     private TableSource source;
     private InetSocketAddress healthAddress;
     private InetSocketAddress metricsAddress;
+    /** The admin servers and health-check node ports: a successor binds the same ports after a handover. */
+    private volatile HealthServer healthServer;
+    private MetricsServer metricsServer;
+    private HealthCheckNodePorts healthCheckNodePorts;
+    private HandoverServer handoverServer;
+    /** Installs the kernel rules of --capture tproxy / --source-ip client; null when neither is asked. */
+    private Supplier<TransparentRules> rulesStarter;
+    private volatile TransparentRules rules;
+    private HandoverFlags handover = HandoverFlags.none();
 
     /** Starts everything the flags ask for; on failure closes what was started and rethrows. */
     static ProxyProcess start(ProxyFlags flags, ServeMode mode) throws Exception {
+        return start(flags, mode, HandoverFlags.none());
+    }
+
+    /**
+     * As {@link #start(ProxyFlags, ServeMode)}, and with {@code --handover-socket}: takes the
+     * listening sockets from a predecessor serving it, if one runs, then serves it for the next.
+     */
+    static ProxyProcess start(ProxyFlags flags, ServeMode mode, HandoverFlags handover) throws Exception {
         ProxyProcess process = new ProxyProcess();
+        process.handover = handover;
         try {
             process.startAll(flags, mode);
             return process;
@@ -85,23 +107,26 @@ final class ProxyProcess implements AutoCloseable {
         }
         ServiceSeriesRule seriesRule = ServiceSeriesRule.of(flags.serviceMetrics, flags.serviceMetricsMax);
 
+        boolean exitsAfterHandover = handover.exitsAfterHandover();
+        if (handover.socket != null && !transport.name().equals("epoll")) {
+            throw new IllegalArgumentException("handover-socket: " + handover.socket + " needs the epoll transport"
+                    + " (expected: --transport auto or epoll, on Linux; this is " + transport.name() + ")");
+        }
+
         AdminEventLoop admin = new AdminEventLoop();
         closers.push(admin);
         Metrics metrics = new Metrics(() -> publisher.current().generation());
         closers.push(metrics);
-        if (!flags.healthzBindAddress.isEmpty()) {
-            HealthServer health = new HealthServer(admin,
-                    BindAddress.parse("healthz-bind-address", flags.healthzBindAddress, HealthServer.DEFAULT_PORT),
-                    tracker, flags.healthTimeout, metrics.registry());
-            healthAddress = bind("healthz-bind-address", flags.healthzBindAddress, health::start);
-            closers.push(health);
+        HandoverMetrics handoverMetrics = handover.socket == null ? null : new HandoverMetrics(metrics.registry());
+        HandoverClient predecessor = null;
+        if (handover.socket != null) {
+            predecessor = oneLine(() -> HandoverClient.find(handover.socket, handover.timeout, handoverMetrics));
+            if (predecessor != null) {
+                closers.push(predecessor);
+            }
         }
-        if (!flags.metricsBindAddress.isEmpty()) {
-            MetricsServer server = new MetricsServer(admin,
-                    BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
-                    metrics, page -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp, page));
-            metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
-            closers.push(server);
+        if (predecessor == null) {
+            startAdminServers(flags, mode, admin, metrics);
         }
 
         if (flags.clusterIpInterface != null && !flags.clusterIpInterface.isEmpty()) {
@@ -120,20 +145,19 @@ final class ProxyProcess implements AutoCloseable {
         listeners = new ListenerSet(transport, options, metrics.registry(), transparency);
         closers.push(listeners);
         metrics.export(new ServiceSeries(listeners.slots(), seriesRule));
-        publisher.addListener(listeners);
+        healthCheckNodePorts = new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
+        closers.push(healthCheckNodePorts);
         if (transparency.needsKernelRules()) {
             ListenerSet.CapturePorts ports = listeners.capturePorts();
-            TransparentRules rules = TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
+            rulesStarter = () -> TransparentRules.start(transparency, ports == null ? 0 : ports.tcp(),
                     ports == null ? 0 : ports.udp(), family -> options.nodePortAddresses().resolve(family), Nft.system(),
-                    IpCommand.system(), metrics.registry());
-            closers.push(rules);
-            // After the listener set: a destination is known to it before nftables diverts packets there.
-            publisher.addListener(rules);
+                    IpCommand.system(), metrics.registry(), publisher.current().entries());
         }
-        HealthCheckNodePorts healthCheckNodePorts =
-                new HealthCheckNodePorts(admin, HealthCheckNodePorts.ANY, tracker, flags.healthTimeout);
-        closers.push(healthCheckNodePorts);
-        publisher.addListener(healthCheckNodePorts);
+        if (predecessor == null) {
+            publisher.addListener(listeners);
+            startRules(false);
+            publisher.addListener(healthCheckNodePorts);
+        }
 
         source = switch (mode.kind()) {
             case FILE -> new StaticFileSource(mode.config(), publisher, tracker, metrics.syncObserver());
@@ -141,6 +165,20 @@ final class ProxyProcess implements AutoCloseable {
         };
         closers.push(source);
         source.start();
+
+        if (predecessor != null) {
+            HandoverClient from = predecessor;
+            oneLine(() -> {
+                takeOver(from, flags, mode, admin, metrics);
+                return from;
+            });
+        }
+        if (handover.socket != null) {
+            handoverServer = new HandoverServer(handover.socket, handover.timeout,
+                    new HandingOver(this, exitsAfterHandover, flags.shutdownGrace), handoverMetrics);
+            closers.push(handoverServer);
+            handoverServer.start();
+        }
 
         BackendTable table = publisher.current();
         log.info("serving generation {}: {} service ports on {} listeners{} ({} transport, {} event loop thread(s)){}{}",
@@ -153,6 +191,141 @@ final class ProxyProcess implements AutoCloseable {
         if (failures > 0) {
             log.warn("{} frontend address(es) could not be bound yet (logged above); retrying every few seconds", failures);
         }
+    }
+
+    /**
+     * With the first table ready: takes the predecessor's listening sockets, serves those the
+     * table wants (the rest close), and binds the admin and health-check ports it released.
+     */
+    private void takeOver(HandoverClient predecessor, ProxyFlags flags, ServeMode mode, AdminEventLoop admin,
+            Metrics metrics) throws IOException {
+        listeners.adopt(predecessor.take());
+        publisher.addListenerCaughtUp(listeners);
+        int connections = predecessor.serving(listeners.boundAddresses().size(), listeners::resumeConnection,
+                listeners::restoreAffinity);
+        log.info("took over from pid {}: serving {} listener(s) and {} established connection(s)",
+                predecessor.predecessorPid(), listeners.boundAddresses().size(), connections);
+        synchronized (closers) {
+            closers.remove(predecessor);
+        }
+        predecessor.close();
+        // Only now: until the handover is done the predecessor may resume, and packets must still
+        // reach its capture listeners. Replacing its nftables table diverts them here in one step.
+        startRules(true);
+        startAdminServers(flags, mode, admin, metrics);
+        publisher.addListenerCaughtUp(healthCheckNodePorts);
+    }
+
+    private interface HandoverStep<T> {
+        T run() throws IOException;
+    }
+
+    /** A failed handover is the user's to act on: one line naming the socket, no stack trace. */
+    private static <T> T oneLine(HandoverStep<T> step) {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void startAdminServers(ProxyFlags flags, ServeMode mode, AdminEventLoop admin, Metrics metrics)
+            throws IOException {
+        if (!flags.healthzBindAddress.isEmpty()) {
+            HealthServer health = new HealthServer(admin,
+                    BindAddress.parse("healthz-bind-address", flags.healthzBindAddress, HealthServer.DEFAULT_PORT),
+                    tracker, flags.healthTimeout, metrics.registry());
+            healthAddress = bind("healthz-bind-address", flags.healthzBindAddress, health::start);
+            closers.push(health);
+            healthServer = health;
+        }
+        if (!flags.metricsBindAddress.isEmpty()) {
+            MetricsServer server = new MetricsServer(admin,
+                    BindAddress.parse("metrics-bind-address", flags.metricsBindAddress, MetricsServer.DEFAULT_PORT),
+                    metrics, page -> LiveStatus.render(publisher.current(), mode, listenerStatus(), clusterIp, page));
+            metricsAddress = bind("metrics-bind-address", flags.metricsBindAddress, server::start);
+            closers.push(server);
+            metricsServer = server;
+        }
+    }
+
+    /**
+     * Installs the kernel rules, registered after the listener set: a destination is known to it
+     * before nftables diverts packets there. {@code caughtUp} when the table has already begun.
+     */
+    private void startRules(boolean caughtUp) {
+        if (rulesStarter == null) {
+            return;
+        }
+        TransparentRules started = rulesStarter.get();
+        synchronized (closers) {
+            closers.push(started);
+        }
+        rules = started;
+        if (caughtUp) {
+            publisher.addListenerCaughtUp(started);
+        } else {
+            publisher.addListener(started);
+        }
+    }
+
+    /**
+     * After a handover: releases the ports the successor binds next (admin servers, health-check
+     * node ports) and leaves the Service addresses on the interface to it. Called once, on the
+     * handover's worker thread.
+     */
+    void releaseToSuccessor() {
+        publisher.removeListener(healthCheckNodePorts);
+        healthCheckNodePorts.close();
+        for (AutoCloseable server : new AutoCloseable[] {healthServer, metricsServer}) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    log.warn("closing {} failed", server, e);
+                }
+            }
+        }
+        ClusterIpInterface addresses = clusterIp;
+        if (addresses != null) {
+            synchronized (closers) {
+                closers.remove(addresses);
+            }
+            log.info("leaving the Service addresses on {} to the successor", addresses.device());
+        }
+        TransparentRules kernelRules = rules;
+        if (kernelRules != null) {
+            publisher.removeListener(kernelRules);
+            synchronized (closers) {
+                closers.remove(kernelRules);
+            }
+            kernelRules.leaveToSuccessor();
+        }
+    }
+
+    /**
+     * After {@link #releaseToSuccessor}: keeps the capture listeners open until the successor's
+     * nftables table has replaced this process's (at most {@code --handover-timeout}), so no
+     * diverted packet finds them closed in between.
+     */
+    void awaitRulesReplaced() throws InterruptedException {
+        TransparentRules kernelRules = rules;
+        if (kernelRules != null && !kernelRules.awaitReplaced(handover.timeout)) {
+            log.warn("the successor did not replace nftables table inet {} within {}; closing the capture listeners",
+                    TransparentRules.TABLE, DurationConverter.format(handover.timeout));
+        }
+    }
+
+    /** Readiness passes to a successor while it takes over. */
+    void successorConnected(boolean connected) {
+        HealthServer health = healthServer;
+        if (health != null) {
+            health.handingOver(connected);
+        }
+    }
+
+    ListenerSet listeners() {
+        return listeners;
     }
 
     private TableSource kubernetesSource(ProxyFlags flags, ServeMode mode, Balance balance, Metrics metrics) {
@@ -203,6 +376,9 @@ final class ProxyProcess implements AutoCloseable {
     void shutdown(Duration grace) throws InterruptedException {
         if (stopped.getCount() == 0) {
             return;
+        }
+        if (handoverServer != null) {
+            handoverServer.awaitIdle(handover.timeout);
         }
         if (listeners != null) {
             listeners.stopAccepting();

@@ -14,12 +14,15 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ProxyFlags flags;
 
+    @Mixin
+    HandoverFlags handover;
+
     @Override
     public Integer call() throws Exception {
         Logging.apply(flags);
         boolean hasServices = flags.config != null && !StaticConfig.load(flags.config).services().isEmpty();
         ServeMode mode = Flags.serveMode(flags, hasServices);
-        ProxyProcess process = ProxyProcess.start(flags, mode);
+        ProxyProcess process = ProxyProcess.start(flags, mode, handover);
         Signals.onTerminate(process, flags.shutdownGrace);
         process.awaitStopped();
         return 0;

@@ -21,9 +21,11 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +67,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     /** The last write of the current read batch, flushed at read-complete. */
     private ChannelFuture pendingToBackend;
     private ChannelFuture pendingToClient;
+    /** Set while a handover takes this connection: no more reads are asked for. */
+    private boolean detaching;
+    /** A connection a predecessor handed over: its backend channel and the backend it counts against. */
+    private final Channel resumedBackend;
+    private final BackendState resumedTarget;
 
     ClientHandler(TcpForwarder forwarder) {
+        this(forwarder, null, null);
+    }
+
+    /** For a connection handed over established: admitted and connected already (see {@link TcpForwarder#resume}). */
+    ClientHandler(TcpForwarder forwarder, Channel resumedBackend, BackendState resumedTarget) {
         this.forwarder = forwarder;
         this.counters = forwarder.slot.counters();
+        this.resumedBackend = resumedBackend;
+        this.resumedTarget = resumedTarget;
     }
 
     /** The backend this connection is relayed to, or null while dialling. */
@@ -79,8 +93,82 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        if (resumedBackend != null) {
+            backend = resumedBackend;
+            connected = resumedTarget;
+            admitted = true;
+            client.read();
+            backend.read();
+            return;
+        }
         counters.increment(ServiceCounters.ACCEPTED);
         admit();
+    }
+
+    /**
+     * On the event loop: stops asking for reads, waits until nothing is in flight either way,
+     * and takes both channels off the event loop; completes {@code result} with the connection,
+     * or with null when it cannot move (dialling, half-closed, closing, or never quiet).
+     */
+    void detach(Promise<HandedConnection> result, int attempt) {
+        if (connected == null || clientInputDone || backendInputDone || !client.isActive() || !backend.isActive()) {
+            detaching = false;
+            result.setSuccess(null);
+            return;
+        }
+        detaching = true;
+        if (!quiet()) {
+            if (attempt >= 2_000) {
+                resumeReading();
+                result.setSuccess(null);
+            } else {
+                client.eventLoop().schedule(() -> detach(result, attempt + 1), 1, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        client.deregister();
+        backend.deregister().addListener(done -> {
+            if (quiet()) {
+                result.setSuccess(new HandedConnection(this, client, backend, connected.address()));
+                return;
+            }
+            // A read asked for before detaching arrived meanwhile: relay it, then try again.
+            client.eventLoop().register(backend);
+            client.eventLoop().register(client).addListener(again -> detach(result, attempt + 1));
+        });
+    }
+
+    /** Nothing read and not yet written, nothing written and not yet sent, either way. */
+    private boolean quiet() {
+        return pendingToBackend == null && pendingToClient == null && nothingPending(client) && nothingPending(backend);
+    }
+
+    private void resumeReading() {
+        detaching = false;
+        client.read();
+        backend.read();
+    }
+
+    /** The successor serves this connection: release what it counted here and close this process's copies. */
+    void handedOff() {
+        if (connected != null) {
+            connected.release();
+            connected = null;
+        }
+        if (admitted) {
+            admitted = false;
+            forwarder.gate.release();
+            forwarder.slot.release();
+        }
+        // Deregistered already: closing only drops this process's descriptors, the peers see nothing.
+        client.close();
+        backend.close();
+    }
+
+    /** The successor did not take this connection: serve it here again. */
+    void reattach() {
+        client.eventLoop().register(backend);
+        client.eventLoop().register(client).addListener(done -> resumeReading());
     }
 
     private void admit() {
@@ -204,7 +292,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private void afterWriteToBackend(ChannelFuture future) {
         if (!future.isSuccess()) {
             closeBoth();
-        } else if (!clientInputDone) {
+        } else if (!clientInputDone && !detaching) {
             client.read();
         }
     }
@@ -232,7 +320,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private void afterWriteToClient(ChannelFuture future) {
         if (!future.isSuccess()) {
             closeBoth();
-        } else if (!backendInputDone) {
+        } else if (!backendInputDone && !detaching) {
             backend.read();
         }
     }
@@ -242,7 +330,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputDone = true;
             endOutputOf(backend);
-        } else if (evt instanceof IdleStateEvent) {
+        } else if (evt instanceof IdleStateEvent && !detaching) {
             counters.increment(ServiceCounters.IDLE_TIMEOUTS);
             if (log.isDebugEnabled()) {
                 log.debug("{} closing idle connection from {}", forwarder.slot.logPrefix(),

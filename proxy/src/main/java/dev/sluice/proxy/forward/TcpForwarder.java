@@ -3,6 +3,7 @@ package dev.sluice.proxy.forward;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.ProxyProtocol;
 import dev.sluice.discovery.model.ServicePolicy;
+import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -22,6 +23,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +143,65 @@ public final class TcpForwarder {
                 handler.closeBoth();
             }
         });
+    }
+
+    /**
+     * Takes an accepted connection (a channel of the group given to the constructor) off its
+     * event loop for a handover once nothing is in flight; the future's value is null when it
+     * cannot move now (still dialling, half-closed or closing), and it then stays here.
+     */
+    public static Future<HandedConnection> detach(Channel connection) {
+        Promise<HandedConnection> result = connection.eventLoop().newPromise();
+        connection.eventLoop().execute(() -> {
+            ClientHandler handler = connection.pipeline().get(ClientHandler.class);
+            if (handler == null) {
+                result.setSuccess(null);
+            } else {
+                handler.detach(result, 0);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Relays a connection a predecessor handed over: unregistered client and backend channels,
+     * connected, with nothing in flight. Returns false, touching neither, when this service
+     * port no longer has that backend or is at its connection limit; the caller then closes its
+     * copies and the predecessor keeps the connection.
+     */
+    public boolean resume(EventLoop loop, SocketChannel client, SocketChannel backend, InetSocketAddress backendAddress) {
+        if (!gate.tryAcquire()) {
+            return false;
+        }
+        if (!slot.tryAcquire(slot.routes().entry().policy().maxConnections())) {
+            gate.release();
+            return false;
+        }
+        BackendState target = slot.routes().poolFor(type).adopt(backendAddress);
+        if (target == null) {
+            slot.release();
+            gate.release();
+            return false;
+        }
+        for (SocketChannel channel : new SocketChannel[] {client, backend}) {
+            SocketChannelConfig config = channel.config();
+            config.setAutoRead(false);
+            config.setAllowHalfClosure(true);
+            config.setWriteBufferWaterMark(WATER_MARK);
+            config.setRecvByteBufAllocator(READS);
+        }
+        ClientHandler handler = new ClientHandler(this, backend, target);
+        backend.pipeline().addLast(new BackendHandler(handler));
+        long idleNanos = settings.idleTimeout().toNanos();
+        if (idleNanos > 0) {
+            client.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        }
+        client.pipeline().addLast(handler);
+        connections.add(client);
+        // The backend first: the client's activation asks both for reads.
+        loop.register(backend);
+        loop.register(client);
+        return true;
     }
 
     /**

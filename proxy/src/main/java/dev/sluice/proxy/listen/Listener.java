@@ -4,6 +4,7 @@ import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServicePortKey;
+import dev.sluice.proxy.forward.TcpForwarder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.group.ChannelGroup;
@@ -23,6 +24,10 @@ final class Listener {
     /** The TCP connections this listener accepted and that are still open. */
     final ChannelGroup connections;
     ChannelFuture bind;
+    /** The TCP listener's forwarder, which also resumes connections a predecessor hands over; null for UDP. */
+    TcpForwarder forwarder;
+    /** Registered from a socket a predecessor handed over rather than bound here. */
+    boolean adopted;
 
     Listener(ServicePortKey key, Frontend frontend, Address address) {
         this.key = key;

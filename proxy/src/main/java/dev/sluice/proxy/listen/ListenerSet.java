@@ -2,6 +2,7 @@ package dev.sluice.proxy.listen;
 
 import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
+import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
@@ -11,6 +12,7 @@ import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
 import dev.sluice.proxy.balance.BackendState;
 import dev.sluice.proxy.balance.Ejection;
+import dev.sluice.proxy.balance.Pool;
 import dev.sluice.proxy.forward.ConnectionGate;
 import dev.sluice.proxy.forward.ForwardSettings;
 import dev.sluice.proxy.forward.ServiceSlot;
@@ -27,7 +29,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -105,6 +110,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final Map<Listener.Claim, BindFailure> failures = new ConcurrentHashMap<>();
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
+    /** Listening sockets a predecessor handed over, not yet wanted by a table; see {@link #adopt}. */
+    private final InheritedSockets inherited = new InheritedSockets(log);
     private final ReconcileLog events = new ReconcileLog(log);
     private final BindRetries retries = new BindRetries(RETRY_BATCH);
     private boolean accepting = true;
@@ -195,6 +202,99 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
         }
         bind(toBind.keySet());
+        inherited.closeRest();
+    }
+
+    /**
+     * Sockets a predecessor handed over (unregistered channels of this set's transport, bound
+     * and listening, TCP or UDP). The next table registers those it wants instead of binding
+     * their addresses anew and closes the rest, as a table change closes a listener it no longer
+     * wants: call before the first table.
+     */
+    public synchronized void adopt(List<Channel> sockets) {
+        inherited.add(sockets);
+    }
+
+    /**
+     * Stops reading from every listening socket without closing it, for a successor about to
+     * take them: new connections and datagrams wait in the kernel's queues of the sockets
+     * themselves, which the successor's copies share. Later tables are ignored until
+     * {@link #resumeAfterHandover()} or {@link #stopAccepting()}. Returns the paused channels.
+     */
+    public synchronized List<Channel> pauseForHandover() {
+        List<Channel> paused = new ArrayList<>();
+        if (!accepting) {
+            return paused;
+        }
+        accepting = false;
+        for (Listener listener : listeners.values()) {
+            paused.add(listener.channel());
+        }
+        InheritedSockets.setReading(paused, false);
+        log.info("paused {} listener(s) for a handover", paused.size());
+        return paused;
+    }
+
+    /**
+     * Takes every established connection of the paused TCP listeners off its event loop, for a
+     * successor that serves the same listeners; each future completes with null for one that
+     * must stay here (see {@link TcpForwarder#detach}).
+     */
+    public synchronized List<MovingConnection> detachConnections() {
+        List<MovingConnection> moving = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            if (listener.forwarder != null) {
+                for (Channel connection : listener.connections) {
+                    moving.add(new MovingConnection(listener.address.socket(), TcpForwarder.detach(connection)));
+                }
+            }
+        }
+        return moving;
+    }
+
+    /**
+     * Relays a connection a predecessor accepted on {@code listener}: returns false when this
+     * set has no TCP listener there or its service cannot take it (see {@link TcpForwarder#resume}).
+     */
+    public synchronized boolean resumeConnection(InetSocketAddress listener, SocketChannel client, SocketChannel backend,
+            InetSocketAddress backendAddress) {
+        Listener owner = listeners.get(new Listener.Address(Protocol.TCP, listener));
+        return owner != null && owner.forwarder != null && owner.forwarder.resume(group.next(), client, backend, backendAddress);
+    }
+
+    /** Every live client-IP affinity pin of every service port, for a successor. */
+    public synchronized List<AffinityPin> affinityPins() {
+        long now = System.nanoTime();
+        List<AffinityPin> all = new ArrayList<>();
+        for (ServiceSlot slot : slots.all()) {
+            Pool internal = slot.routes().poolFor(FrontendType.CLUSTER_IP);
+            Pool external = slot.routes().poolFor(FrontendType.NODE_PORT);
+            internal.pinned(now).forEach(pin -> all.add(new AffinityPin(slot.key(), false, pin)));
+            if (external != internal) {
+                external.pinned(now).forEach(pin -> all.add(new AffinityPin(slot.key(), true, pin)));
+            }
+        }
+        return all;
+    }
+
+    /** Restores a predecessor's pin where this table still has that service port, affinity and backend. */
+    public synchronized boolean restoreAffinity(AffinityPin pin) {
+        ServiceSlot slot = slots.get(pin.key());
+        return slot != null && slot.routes().poolFor(pin.external() ? FrontendType.NODE_PORT : FrontendType.CLUSTER_IP)
+                .restore(pin.pinned(), System.nanoTime());
+    }
+
+    /** Reads from every listening socket again after a handover failed; the next table applies as usual. */
+    public synchronized void resumeAfterHandover() {
+        if (accepting || closed) {
+            return;
+        }
+        accepting = true;
+        List<Channel> paused = new ArrayList<>();
+        for (Listener listener : listeners.values()) {
+            paused.add(listener.channel());
+        }
+        InheritedSockets.setReading(paused, true);
     }
 
     private void upsert(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
@@ -363,7 +463,9 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             ServiceSlot slot = slots.get(claim.key());
             Listener listener = new Listener(claim.key(), claim.frontend(), claim.address());
-            listener.bind = claim.address().protocol() == Protocol.TCP ? bindTcp(slot, listener) : bindUdp(slot, listener);
+            Channel adopted = inherited.take(claim.address());
+            listener.bind = claim.address().protocol() == Protocol.TCP
+                    ? bindTcp(slot, listener, (ServerChannel) adopted) : bindUdp(slot, listener, (DatagramChannel) adopted);
             listeners.put(claim.address(), listener);
             started.add(listener);
             if (started.size() == BINDS_IN_FLIGHT) {
@@ -381,7 +483,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         if (listener.bind.awaitUninterruptibly().isSuccess()) {
             failures.remove(claim);
             events.listening("[" + listener.key.serviceName() + "] listening on " + listener.address + " ("
-                    + listener.frontend + ")");
+                    + listener.frontend + ")" + (listener.adopted ? ", adopted from the predecessor" : ""));
         } else {
             listeners.remove(listener.address);
             Throwable cause = listener.bind.cause();
@@ -389,22 +491,31 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
     }
 
-    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener) {
+    /** Binds a new socket, or registers one adopted from a predecessor (already bound and listening). */
+    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener, ServerChannel adopted) {
         TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
-        return TcpForwarder.configure(new ServerBootstrap())
+        listener.forwarder = forwarder;
+        ServerBootstrap bootstrap = TcpForwarder.configure(new ServerBootstrap())
                 .group(group)
-                .channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
-                .childHandler(forwarder.childHandler())
+                .childHandler(forwarder.childHandler());
+        if (adopted != null) {
+            listener.adopted = true;
+            return bootstrap.channelFactory(() -> adopted).register();
+        }
+        return bootstrap.channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
                 .bind(listener.address.socket());
     }
 
-    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener) {
+    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener, DatagramChannel adopted) {
         UdpForwarder forwarder = new UdpForwarder(slot, listener.frontend.type(), settings);
-        return new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap()
                 .group(group)
-                .channel(transport.datagramChannel())
-                .handler(forwarder.frontendHandler())
-                .bind(listener.address.socket());
+                .handler(forwarder.frontendHandler());
+        if (adopted != null) {
+            listener.adopted = true;
+            return bootstrap.channelFactory(() -> adopted).register();
+        }
+        return bootstrap.channel(transport.datagramChannel()).bind(listener.address.socket());
     }
 
     private void fail(Listener.Claim claim, String reason) {
@@ -506,7 +617,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * shutdown. Established connections continue.
      */
     public synchronized void stopAccepting() {
-        if (!accepting) {
+        if (!accepting && listeners.isEmpty()) {
             return;
         }
         accepting = false;
@@ -541,6 +652,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
             closed = true;
             stopAccepting();
+            inherited.closeRest();
             maintenance.shutdownNow();
             // Connections first, so the event loops see them close before they stop.
             orphans.forEach(connections -> connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS));

@@ -34,6 +34,8 @@ public final class HealthServer extends AdminServer {
     private final Counter healthz503;
     private final Counter livez200;
     private final Counter livez503;
+    /** Set while a successor takes over: readiness passes to it, liveness stays here. */
+    private volatile boolean handingOver;
 
     /**
      * @param loop     the admin event loop
@@ -54,6 +56,14 @@ public final class HealthServer extends AdminServer {
         healthz503 = probeCounter(registry, "kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status", "503");
         livez200 = probeCounter(registry, "kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status", "200");
         livez503 = probeCounter(registry, "kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status", "503");
+    }
+
+    /**
+     * While true, {@code /healthz} answers 503 ({@code /livez} is unchanged): a successor on this
+     * host, probed at the same port until it binds it, is not ready before it has taken over.
+     */
+    public void handingOver(boolean value) {
+        handingOver = value;
     }
 
     /** The health timeout kube-proxy derives from a sync period: twice that period. */
@@ -89,7 +99,7 @@ public final class HealthServer extends AdminServer {
             Instant now = tracker.now();
             boolean healthy = tracker.healthy(timeout);
             boolean eligible = tracker.nodeEligible();
-            boolean ok = healthy && (!healthz || eligible);
+            boolean ok = healthy && (!healthz || eligible && !handingOver);
             Instant lastUpdated = tracker.lastUpdated();
             // kube-proxy reports "now" while healthy, for compatibility with its older releases.
             Instant shown = ok ? now : lastUpdated == null ? Json.GO_ZERO_TIME : lastUpdated;

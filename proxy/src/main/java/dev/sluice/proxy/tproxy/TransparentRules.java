@@ -13,7 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -25,6 +27,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,13 +63,14 @@ public final class TransparentRules implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransparentRules.class);
 
     /** The nftables table, family {@code inet}. */
-    static final String TABLE = "sluice";
+    public static final String TABLE = "sluice";
     /** The one firewall-mark bit Sluice sets and matches (with itself as mask, so other bits stay). */
     static final int MARK = 0x00510000;
     /** The route table with the local default route; also the rule's priority. */
     static final int ROUTE_TABLE = 5100;
     private static final String SET = "frontends4";
     private static final int RETRY_SECONDS = 5;
+    private static final Pattern HANDLE = Pattern.compile("# handle (\\d+)");
 
     private final Transparency transparency;
     private final Nft nft;
@@ -84,6 +89,8 @@ public final class TransparentRules implements TableListener, AutoCloseable {
     private final Set<String> dirty = new LinkedHashSet<>();
     private final Map<String, String> failedReasons = new HashMap<>();
     private boolean closed;
+    /** The kernel's handle of the table this process installed: a successor's replacement has another. */
+    private volatile String handle = "";
 
     private TransparentRules(Transparency transparency, Nft nft, IpCommand ip,
             Function<IpFamily, List<InetAddress>> nodeAddresses, MeterRegistry registry) {
@@ -115,8 +122,20 @@ public final class TransparentRules implements TableListener, AutoCloseable {
      */
     public static TransparentRules start(Transparency transparency, int tcpPort, int udpPort,
             Function<IpFamily, List<InetAddress>> nodeAddresses, Nft nft, IpCommand ip, MeterRegistry registry) {
+        return start(transparency, tcpPort, udpPort, nodeAddresses, nft, ip, registry, List.of());
+    }
+
+    /**
+     * As {@link #start(Transparency, int, int, Function, Nft, IpCommand, MeterRegistry)}, with the
+     * capture set already holding the frontends of {@code entries}: a successor that replaces a
+     * predecessor's table diverts every captured frontend from the transaction on.
+     */
+    public static TransparentRules start(Transparency transparency, int tcpPort, int udpPort,
+            Function<IpFamily, List<InetAddress>> nodeAddresses, Nft nft, IpCommand ip, MeterRegistry registry,
+            Collection<ServiceEntry> entries) {
         TransparentRules rules = new TransparentRules(transparency, nft, ip, nodeAddresses, registry);
         try {
+            rules.seed(entries);
             rules.install(tcpPort, udpPort);
         } catch (RuntimeException e) {
             rules.close();
@@ -126,10 +145,30 @@ public final class TransparentRules implements TableListener, AutoCloseable {
         return rules;
     }
 
-    private void install(int tcpPort, int udpPort) {
+    /** Wants the elements of {@code entries}; {@link #install} puts them in the set it creates. */
+    private synchronized void seed(Collection<ServiceEntry> entries) {
+        if (!transparency.tproxyCapture()) {
+            return;
+        }
+        Map<IpFamily, List<InetAddress>> nodes = new HashMap<>();
+        for (ServiceEntry entry : entries) {
+            if (CaptureScope.captured(entry)) {
+                Set<String> elements = elements(entry, family -> nodes.computeIfAbsent(family, nodeAddresses));
+                byKey.put(entry.key(), elements);
+                elements.forEach(element -> wanted.merge(element, 1, Integer::sum));
+            }
+        }
+    }
+
+    private synchronized void install(int tcpPort, int udpPort) {
         Nft.Result applied;
         try {
-            applied = nft.apply(script(tcpPort, udpPort));
+            applied = nft.apply(script(tcpPort, udpPort, true));
+            if (!applied.ok() && !wanted.isEmpty()) {
+                // One element the kernel refuses must not stop the start: without them, they are retried as usual.
+                dirty.addAll(wanted.keySet());
+                applied = nft.apply(script(tcpPort, udpPort, false));
+            }
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(transparency.describe()
                     + ": needs the nft program (package nftables) on the PATH: " + e.getCause().getMessage(), e);
@@ -139,11 +178,15 @@ public final class TransparentRules implements TableListener, AutoCloseable {
                     + ": " + applied.error() + " (expected: CAP_NET_ADMIN and a kernel with nf_tables, nft_socket"
                     + (transparency.tproxyCapture() ? ", nft_tproxy" : "") + ")");
         }
-        removeRouting();
+        if (dirty.isEmpty()) {
+            installed.addAll(wanted.keySet());
+        }
+        handle = currentHandle();
+        // Added and replaced, never deleted first: a predecessor's identical rule and route keep serving throughout.
         String mark = markText();
         requireIp(List.of("rule", "add", "fwmark", mark, "lookup", String.valueOf(ROUTE_TABLE),
                 "pref", String.valueOf(ROUTE_TABLE)));
-        requireIp(List.of("route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(ROUTE_TABLE)));
+        requireIp(List.of("route", "replace", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(ROUTE_TABLE)));
         log.info("{}: nftables table inet {}, ip rule fwmark {} lookup {} installed", transparency.describe(), TABLE, mark,
                 ROUTE_TABLE);
     }
@@ -155,21 +198,26 @@ public final class TransparentRules implements TableListener, AutoCloseable {
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(transparency.describe() + ": needs the ip program (package iproute2) on the PATH", e);
         }
-        if (!result.ok()) {
+        // The kernel refuses a second identical rule: the one an earlier run left is ours already.
+        if (!result.ok() && !result.stderr().contains("File exists")) {
             throw new IllegalStateException(transparency.describe() + ": ip " + String.join(" ", args) + " failed: "
                     + result.stderr().strip() + " (expected: CAP_NET_ADMIN and policy routing in the kernel)");
         }
     }
 
     /** The whole table; deleting an earlier run's table in the same transaction makes the swap atomic. */
-    private String script(int tcpPort, int udpPort) {
+    private String script(int tcpPort, int udpPort, boolean withWanted) {
         String mark = String.format(Locale.ROOT, "0x%08x", MARK);
         StringBuilder s = new StringBuilder();
         s.append("table inet ").append(TABLE).append(" {}\n");
         s.append("delete table inet ").append(TABLE).append('\n');
         s.append("table inet ").append(TABLE).append(" {\n");
         if (transparency.tproxyCapture()) {
-            s.append("  set ").append(SET).append(" { type ipv4_addr . inet_proto . inet_service; }\n");
+            s.append("  set ").append(SET).append(" { type ipv4_addr . inet_proto . inet_service;");
+            if (withWanted && !wanted.isEmpty()) {
+                s.append(" elements = { ").append(String.join(", ", wanted.keySet())).append(" };");
+            }
+            s.append(" }\n");
         }
         s.append("  chain prerouting {\n");
         s.append("    type filter hook prerouting priority mangle; policy accept;\n");
@@ -317,6 +365,55 @@ public final class TransparentRules implements TableListener, AutoCloseable {
     /** The elements that could not be installed or removed yet, with their reasons. */
     synchronized Map<String, String> failures() {
         return Map.copyOf(failedReasons);
+    }
+
+    /**
+     * Stops following the table and retrying, and leaves the table, rule and route in the kernel:
+     * after a handover they are the successor's, which replaces them with its own in one step.
+     */
+    public void leaveToSuccessor() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        retries.shutdownNow();
+        registry.remove(failures);
+        registry.remove(elementsGauge);
+        log.info("leaving nftables table inet {} and its routing to the successor", TABLE);
+    }
+
+    /**
+     * After {@link #leaveToSuccessor}: waits until the table this process installed is replaced
+     * (or gone), at most {@code timeout}; until then packets are still diverted to this process.
+     * Returns whether it was replaced in time; at once without capture, when nothing is diverted.
+     */
+    public boolean awaitReplaced(Duration timeout) throws InterruptedException {
+        if (!transparency.tproxyCapture()) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (handle.equals(currentHandle())) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            // A successor replaces the table moments after the handover; a coarse poll is fine here.
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        return true;
+    }
+
+    /** The kernel's handle of table inet sluice, or "" when there is none. */
+    private String currentHandle() {
+        Nft.Result listed;
+        try {
+            listed = nft.run(List.of("-a", "list", "table", "inet", TABLE));
+        } catch (RuntimeException e) {
+            return "";
+        }
+        Matcher matcher = HANDLE.matcher(listed.stdout());
+        return listed.ok() && matcher.find() ? matcher.group(1) : "";
     }
 
     /** Deletes the table, the rule and the route: nothing of Sluice's stays in the kernel. */

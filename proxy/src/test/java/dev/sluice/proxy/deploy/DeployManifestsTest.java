@@ -116,13 +116,17 @@ class DeployManifestsTest {
             assertThat(toleration.getEffect()).isNull();
         });
         assertThat(daemonSet.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
-        assertThat(daemonSet.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        // Upgrades hand over: the new pod starts beside the old one, which needs no host ports declared.
+        assertThat(daemonSet.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge().getIntVal()).isEqualTo(1);
+        assertThat(daemonSet.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
 
         Container container = pod.getContainers().get(0);
         EnvVar nodeName = container.getEnv().stream().filter(env -> env.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertThat(nodeName.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-        assertThat(container.getArgs()).startsWith("run").contains("--hostname-override=$(NODE_NAME)")
-                .contains("--capture=tproxy", "--source-ip=client");
+        assertThat(container.getArgs()).startsWith("run").contains("--hostname-override=$(NODE_NAME)",
+                "--handover-socket=/run/sluice/handover.sock", "--after-handover=wait",
+                "--capture=tproxy", "--source-ip=client");
+        assertThat(container.getPorts()).isEmpty();
 
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
         assertThat(container.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(10256);
@@ -134,7 +138,9 @@ class DeployManifestsTest {
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
-        assertThat(container.getVolumeMounts()).extracting(mount -> mount.getMountPath()).containsExactly("/tmp");
+        assertThat(container.getVolumeMounts()).extracting(mount -> mount.getMountPath()).containsExactly("/tmp", "/run/sluice");
+        assertThat(pod.getVolumes()).filteredOn(volume -> volume.getHostPath() != null)
+                .extracting(volume -> volume.getHostPath().getPath()).containsExactly("/run/sluice");
 
         Map<String, Quantity> limits = container.getResources().getLimits();
         assertThat(limits).containsKey("memory");

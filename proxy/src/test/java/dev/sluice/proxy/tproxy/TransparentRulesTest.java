@@ -108,6 +108,32 @@ class TransparentRulesTest {
         assertThat(registry.get("sluice.capture.elements").gauge().value()).isEqualTo(1);
     }
 
+    /**
+     * Shows a successor's start after a handover: its set holds the table's frontends as soon as
+     * start returns, the rule stays single, later changes apply to it, and the predecessor, which
+     * left the table, sees it replaced.
+     */
+    @Test
+    void aSuccessorStartsWithTheTableAndThePredecessorSeesItsTableReplaced() throws Exception {
+        TransparentRules predecessor = start(BOTH);
+        ServiceEntry web = service("web", Protocol.TCP, "198.18.100.1", 80);
+        publish(predecessor, web);
+        predecessor.leaveToSuccessor();
+        assertThat(predecessor.awaitReplaced(Duration.ofMillis(200))).as("before any successor").isFalse();
+
+        TransparentRules successor = TransparentRules.start(BOTH, 15003, 15004, family -> List.of(), nft, ns.ipCommand(),
+                new SimpleMeterRegistry(), table.entries());
+        started.add(successor);
+        assertThat(elements()).containsExactly("198.18.100.1 . tcp . 80");
+        assertThat(nft.run(List.of("list", "table", "inet", "sluice")).stdout()).contains("127.0.0.1:15003");
+        assertThat(ns.ip("rule", "show").lines().filter(l -> l.contains("lookup 5100")).count()).isEqualTo(1);
+        assertThat(ns.ip("route", "show", "table", "5100")).contains("local default dev lo");
+        assertThat(predecessor.awaitReplaced(Duration.ofSeconds(10))).isTrue();
+
+        publish(successor, service("dns", Protocol.UDP, "198.18.100.2", 53));
+        assertThat(elements()).containsExactly("198.18.100.2 . udp . 53");
+    }
+
     /** Shows that a wildcard listen address, which no packet is sent to, keeps its bound listener and gets no element. */
     @Test
     void aWildcardListenAddressIsNotCaptured() throws Exception {
