@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.proxy.SluiceJar;
+import dev.sluice.proxy.TestPorts;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -12,7 +13,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -395,12 +395,9 @@ class HandoverIT {
         return file;
     }
 
+    /** Below the ephemeral range, so no process's bind to port 0 takes it before Sluice binds it. */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestPorts.free();
     }
 
     private static Socket connect(int port) throws IOException {
