@@ -1,53 +1,39 @@
 package dev.sluice.proxy.listen;
 
-import dev.sluice.discovery.model.Addresses;
 import dev.sluice.discovery.model.Frontend;
 import dev.sluice.discovery.model.FrontendType;
 import dev.sluice.discovery.model.IpFamily;
 import dev.sluice.discovery.model.Protocol;
 import dev.sluice.discovery.model.ServiceEntry;
 import dev.sluice.discovery.model.ServicePortKey;
-import dev.sluice.discovery.model.SourceIp;
 import dev.sluice.discovery.model.TableChange;
 import dev.sluice.discovery.model.TableListener;
-import dev.sluice.proxy.balance.BackendState;
-import dev.sluice.proxy.balance.Ejection;
 import dev.sluice.proxy.balance.Pool;
 import dev.sluice.proxy.forward.ConnectionGate;
 import dev.sluice.proxy.forward.ForwardSettings;
 import dev.sluice.proxy.forward.ServiceSlot;
 import dev.sluice.proxy.forward.ServiceSlots;
 import dev.sluice.proxy.forward.TcpForwarder;
-import dev.sluice.proxy.forward.UdpForwarder;
 import dev.sluice.proxy.net.Transport;
 import dev.sluice.proxy.tproxy.CaptureScope;
 import dev.sluice.proxy.tproxy.Transparency;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +69,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenerSet implements TableListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenerSet.class);
-    private static final int RETRY_SECONDS = 5;
+    static final int RETRY_SECONDS = 5;
     /** Failed binds retried per pass: 50,000 addresses this host lacks come round in 4 minutes. */
     static final int RETRY_BATCH = 1_000;
     /** Sockets opening at once in one reconcile; far below any open-files limit. */
@@ -93,7 +79,6 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     private final ProxyOptions options;
     private final MeterRegistry registry;
     private final ForwardSettings settings;
-    private final Ejection ejection;
     private final ConnectionGate gate;
     private final EventLoopGroup group;
     private final ScheduledExecutorService maintenance;
@@ -104,16 +89,14 @@ public final class ListenerSet implements TableListener, AutoCloseable {
     // Guarded by this.
     private final ServiceSlots slots = new ServiceSlots();
     private final Map<ServicePortKey, Map<Listener.Address, Frontend>> wanted = new HashMap<>();
-    /** Written under this; read without a lock by {@link #status()}. */
-    private final Map<Listener.Address, Listener> listeners = new ConcurrentHashMap<>();
-    /** Written under this; read without a lock by {@link #status()}. */
-    private final Map<Listener.Claim, BindFailure> failures = new ConcurrentHashMap<>();
     /** Connections of closed listeners that were still open then; emptied groups are dropped by maintenance. */
     private final List<ChannelGroup> orphans = new ArrayList<>();
     /** Listening sockets a predecessor handed over, not yet wanted by a table; see {@link #adopt}. */
     private final InheritedSockets inherited = new InheritedSockets(log);
     private final ReconcileLog events = new ReconcileLog(log);
-    private final BindRetries retries = new BindRetries(RETRY_BATCH);
+    /** The bound listeners and the claims that failed; guarded by this, read without a lock by {@link #status()}. */
+    private final Binder binder;
+    private final Reconciler reconciler;
     private boolean accepting = true;
     private boolean closed;
 
@@ -139,12 +122,12 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         this.registry = registry;
         this.settings = options.forwardSettings(transport)
                 .withSource(transparency.clientSource(), transparency.needsKernelRules());
-        this.ejection = options.ejection();
         this.gate = new ConnectionGate(options.maxConnections());
         this.bindFailureCount = Counter.builder("sluice.listeners.bind.failures")
                 .description("Listen addresses that could not be bound (each address and reason counted once)")
                 .register(registry);
         this.group = transport.newGroup(options.eventLoopThreads(), "sluice-io");
+        this.binder = new Binder(this, transport, settings, gate, group, slots, inherited, events, bindFailureCount);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sluice-listeners");
             thread.setDaemon(true);
@@ -161,6 +144,8 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             }
         }
         this.captured = capture;
+        this.reconciler = new Reconciler(log, options, settings, maintenance, bindFailureCount, slots, wanted, orphans,
+                binder, events, captured);
     }
 
     /** Destinations (address, protocol, port) served through the transparent listeners; 0 without tproxy capture. */
@@ -188,20 +173,20 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         for (ServicePortKey key : new TreeSet<>(change.changed())) {
             ServiceEntry entry = change.current().get(key);
             if (entry == null) {
-                remove(key, closing);
+                reconciler.remove(key, closing);
             } else {
-                upsert(entry, nodeAddresses, toBind, closing);
+                reconciler.upsert(entry, nodeAddresses, toBind, closing);
             }
         }
         // A port released by one service may be claimed by another in the same table; other
         // failures wait for the periodic retry, so a table costs what it changed.
         closing.forEach(ChannelFuture::awaitUninterruptibly);
         if (!closing.isEmpty()) {
-            for (Listener.Claim claim : failures.keySet()) {
+            for (Listener.Claim claim : binder.failures.keySet()) {
                 toBind.putIfAbsent(claim, Boolean.TRUE);
             }
         }
-        bind(toBind.keySet());
+        binder.bind(toBind.keySet());
         inherited.closeRest();
     }
 
@@ -222,14 +207,11 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * {@link #resumeAfterHandover()} or {@link #stopAccepting()}. Returns the paused channels.
      */
     public synchronized List<Channel> pauseForHandover() {
-        List<Channel> paused = new ArrayList<>();
         if (!accepting) {
-            return paused;
+            return new ArrayList<>();
         }
         accepting = false;
-        for (Listener listener : listeners.values()) {
-            paused.add(listener.channel());
-        }
+        List<Channel> paused = binder.channels();
         InheritedSockets.setReading(paused, false);
         log.info("paused {} listener(s) for a handover", paused.size());
         return paused;
@@ -242,7 +224,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      */
     public synchronized List<MovingConnection> detachConnections() {
         List<MovingConnection> moving = new ArrayList<>();
-        for (Listener listener : listeners.values()) {
+        for (Listener listener : binder.listeners.values()) {
             if (listener.forwarder != null) {
                 for (Channel connection : listener.connections) {
                     moving.add(new MovingConnection(listener.address.socket(), TcpForwarder.detach(connection)));
@@ -258,7 +240,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      */
     public synchronized boolean resumeConnection(InetSocketAddress listener, SocketChannel client, SocketChannel backend,
             InetSocketAddress backendAddress) {
-        Listener owner = listeners.get(new Listener.Address(Protocol.TCP, listener));
+        Listener owner = binder.listeners.get(new Listener.Address(Protocol.TCP, listener));
         return owner != null && owner.forwarder != null && owner.forwarder.resume(group.next(), client, backend, backendAddress);
     }
 
@@ -290,242 +272,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             return;
         }
         accepting = true;
-        List<Channel> paused = new ArrayList<>();
-        for (Listener listener : listeners.values()) {
-            paused.add(listener.channel());
-        }
-        InheritedSockets.setReading(paused, true);
-    }
-
-    private void upsert(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
-            Map<Listener.Claim, Boolean> toBind, List<ChannelFuture> closing) {
-        ServicePortKey key = entry.key();
-        ServiceSlot slot = slots.get(key);
-        List<BackendState> retired = List.of();
-        if (slot == null) {
-            slots.put(new ServiceSlot(entry, ejection));
-        } else {
-            retired = slot.update(entry);
-        }
-        if (entry.policy().sourceIp() == SourceIp.CLIENT && !settings.returnRouting()) {
-            log.warn("[{}] sourceIp: client needs --source-ip client or --capture tproxy (the return routing); "
-                    + "backend connections come from the node", key.serviceName());
-        }
-        if (captured != null && CaptureScope.captured(entry)) {
-            // Bound listeners the key had before it was captured (a wildcard listen address edited away) go.
-            Map<Listener.Address, Frontend> bound = wanted.remove(key);
-            if (bound != null) {
-                bound.forEach((address, frontend) -> release(key, frontend, address, closing));
-            }
-            capture(slots.get(key), entry, nodeAddresses, retired);
-            return;
-        }
-        if (captured != null) {
-            captured.removeAll(key);
-        }
-        Map<Listener.Address, Frontend> next = addresses(entry, nodeAddresses);
-        Map<Listener.Address, Frontend> previous = wanted.put(key, next);
-        if (previous != null) {
-            for (Map.Entry<Listener.Address, Frontend> old : previous.entrySet()) {
-                if (!old.getValue().equals(next.get(old.getKey()))) {
-                    release(key, old.getValue(), old.getKey(), closing);
-                }
-            }
-        }
-        List<ChannelGroup> drained = new ArrayList<>();
-        for (Map.Entry<Listener.Address, Frontend> want : next.entrySet()) {
-            Listener listener = listeners.get(want.getKey());
-            if (listener != null && listener.key.equals(key) && listener.frontend.equals(want.getValue())) {
-                if (want.getKey().protocol() == Protocol.UDP) {
-                    UdpForwarder.dropStaleFlows(listener.channel());
-                } else {
-                    drained.add(listener.connections);
-                }
-            } else {
-                toBind.put(new Listener.Claim(key, want.getValue(), want.getKey()), Boolean.TRUE);
-            }
-        }
-        if (!retired.isEmpty()) {
-            endpointsRemoved(key, retired, drained);
-        }
-    }
-
-    /** Logs the endpoints that left a service port; a drain timeout later ends the connections to them. */
-    private void endpointsRemoved(ServicePortKey key, List<BackendState> retired, List<ChannelGroup> drained) {
-        events.endpointsRemoved("[" + key.serviceName() + "] endpoints removed from " + key + ": " + retired);
-        if (!options.drainTimeout().isZero() && !drained.isEmpty()) {
-            maintenance.schedule(() -> drained.forEach(g -> g.forEach(TcpForwarder::closeIfBackendRetired)),
-                    options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** A captured service port: its destinations point at its slot; no socket is bound. */
-    private void capture(ServiceSlot slot, ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses,
-            List<BackendState> retired) {
-        ServicePortKey key = entry.key();
-        Map<InetSocketAddress, Frontend> destinations = CaptureScope.destinations(entry,
-                family -> nodeAddresses.computeIfAbsent(family, f -> options.nodePortAddresses().resolve(f)));
-        captured.put(slot, key.protocol(), destinations).forEach((address, owner) -> {
-            bindFailureCount.increment();
-            events.cannotListen("[" + key.serviceName() + "] cannot capture " + key.protocol() + " "
-                    + Addresses.format(address) + ": conflict with " + owner, "conflict");
-        });
-        if (!retired.isEmpty()) {
-            // UDP destinations have no connection group: connectionsOf is empty for them.
-            endpointsRemoved(key, retired, captured.connectionsOf(key));
-        }
-    }
-
-    private void remove(ServicePortKey key, List<ChannelFuture> closing) {
-        if (captured != null) {
-            captured.connectionsOf(key).forEach(this::drain);
-            captured.removeAll(key);
-        }
-        ServiceSlot slot = slots.remove(key);
-        Map<Listener.Address, Frontend> previous = wanted.remove(key);
-        if (previous != null) {
-            previous.forEach((address, frontend) -> release(key, frontend, address, closing));
-        }
-        if (slot != null) {
-            slot.close();
-            events.removed("[" + key.serviceName() + "] removed " + key);
-        }
-    }
-
-    /** The key no longer wants the address: forget its failure, or close its listener. */
-    private void release(ServicePortKey key, Frontend frontend, Listener.Address address, List<ChannelFuture> closing) {
-        failures.remove(new Listener.Claim(key, frontend, address));
-        Listener listener = listeners.get(address);
-        if (listener == null || !listener.key.equals(key) || !listener.frontend.equals(frontend)) {
-            return;
-        }
-        listeners.remove(address);
-        closing.add(listener.channel().close());
-        events.stopped("[" + key.serviceName() + "] stopped listening on " + address + " (" + frontend + ")");
-        drain(listener);
-    }
-
-    /** Established connections outlive their listener, like conntrack entries, unless a drain timeout ends them. */
-    private void drain(Listener listener) {
-        drain(listener.connections);
-    }
-
-    private void drain(ChannelGroup connections) {
-        if (connections.isEmpty()) {
-            return;
-        }
-        orphans.add(connections);
-        if (!options.drainTimeout().isZero()) {
-            maintenance.schedule(() -> connections.close(), options.drainTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private Map<Listener.Address, Frontend> addresses(ServiceEntry entry, Map<IpFamily, List<InetAddress>> nodeAddresses) {
-        Protocol protocol = entry.key().protocol();
-        Map<Listener.Address, Frontend> result = new LinkedHashMap<>();
-        for (Frontend frontend : entry.frontends()) {
-            if (frontend.address() != null) {
-                result.putIfAbsent(new Listener.Address(protocol, new InetSocketAddress(frontend.address(), frontend.port())),
-                        frontend);
-                continue;
-            }
-            List<InetAddress> node = nodeAddresses.computeIfAbsent(entry.key().family(),
-                    family -> options.nodePortAddresses().resolve(family));
-            for (InetAddress address : node) {
-                result.putIfAbsent(new Listener.Address(protocol, new InetSocketAddress(address, frontend.port())), frontend);
-            }
-        }
-        // Kept for as long as the key is in the table: most keys want one address, and an
-        // immutable one-entry map costs a fifth of a linked hash map.
-        if (result.size() == 1) {
-            Map.Entry<Listener.Address, Frontend> only = result.entrySet().iterator().next();
-            return Map.of(only.getKey(), only.getValue());
-        }
-        return result;
-    }
-
-    /** Binds every claim whose address is free, and logs what happened. */
-    private void bind(Iterable<Listener.Claim> claims) {
-        attempt(claims);
-        events.flush(RETRY_SECONDS);
-    }
-
-    /** Binds every claim whose address is free, at most {@value #BINDS_IN_FLIGHT} at once. */
-    private void attempt(Iterable<Listener.Claim> claims) {
-        Deque<Listener> started = new ArrayDeque<>();
-        for (Listener.Claim claim : claims) {
-            Listener owner = listeners.get(claim.address());
-            if (owner != null) {
-                if (!owner.key.equals(claim.key()) || !owner.frontend.equals(claim.frontend())) {
-                    fail(claim, "conflict with " + owner.key);
-                }
-                continue;
-            }
-            ServiceSlot slot = slots.get(claim.key());
-            Listener listener = new Listener(claim.key(), claim.frontend(), claim.address());
-            Channel adopted = inherited.take(claim.address());
-            listener.bind = claim.address().protocol() == Protocol.TCP
-                    ? bindTcp(slot, listener, (ServerChannel) adopted) : bindUdp(slot, listener, (DatagramChannel) adopted);
-            listeners.put(claim.address(), listener);
-            started.add(listener);
-            if (started.size() == BINDS_IN_FLIGHT) {
-                settle(started.poll());
-            }
-        }
-        while (!started.isEmpty()) {
-            settle(started.poll());
-        }
-    }
-
-    /** Waits for a bind; a failed one is closed by its bootstrap, so it holds no socket. */
-    private void settle(Listener listener) {
-        Listener.Claim claim = new Listener.Claim(listener.key, listener.frontend, listener.address);
-        if (listener.bind.awaitUninterruptibly().isSuccess()) {
-            failures.remove(claim);
-            events.listening("[" + listener.key.serviceName() + "] listening on " + listener.address + " ("
-                    + listener.frontend + ")" + (listener.adopted ? ", adopted from the predecessor" : ""));
-        } else {
-            listeners.remove(listener.address);
-            Throwable cause = listener.bind.cause();
-            fail(claim, cause.getMessage() == null ? cause.toString() : cause.getMessage());
-        }
-    }
-
-    /** Binds a new socket, or registers one adopted from a predecessor (already bound and listening). */
-    private ChannelFuture bindTcp(ServiceSlot slot, Listener listener, ServerChannel adopted) {
-        TcpForwarder forwarder = new TcpForwarder(slot, listener.frontend.type(), settings, gate, listener.connections);
-        listener.forwarder = forwarder;
-        ServerBootstrap bootstrap = TcpForwarder.configure(new ServerBootstrap())
-                .group(group)
-                .childHandler(forwarder.childHandler());
-        if (adopted != null) {
-            listener.adopted = true;
-            return bootstrap.channelFactory(() -> adopted).register();
-        }
-        return bootstrap.channelFactory(() -> transport.newServerChannel(listener.address.socket().getAddress()))
-                .bind(listener.address.socket());
-    }
-
-    private ChannelFuture bindUdp(ServiceSlot slot, Listener listener, DatagramChannel adopted) {
-        UdpForwarder forwarder = new UdpForwarder(slot, listener.frontend.type(), settings);
-        Bootstrap bootstrap = new Bootstrap()
-                .group(group)
-                .handler(forwarder.frontendHandler());
-        if (adopted != null) {
-            listener.adopted = true;
-            return bootstrap.channelFactory(() -> adopted).register();
-        }
-        return bootstrap.channel(transport.datagramChannel()).bind(listener.address.socket());
-    }
-
-    private void fail(Listener.Claim claim, String reason) {
-        BindFailure failure = new BindFailure(claim.key(), claim.frontend(), claim.address().socket(), reason);
-        BindFailure previous = failures.put(claim, failure);
-        if (previous == null || !previous.reason().equals(reason)) {
-            bindFailureCount.increment();
-            events.cannotListen("[" + claim.key().serviceName() + "] cannot listen on " + claim.address() + " ("
-                    + claim.frontend() + "): " + reason, reason);
-        }
+        InheritedSockets.setReading(binder.channels(), true);
     }
 
     private void maintain() {
@@ -540,66 +287,24 @@ public final class ListenerSet implements TableListener, AutoCloseable {
         }
     }
 
-    /**
-     * One retry pass: at most {@value #RETRY_BATCH} failures, one bind at a time, the lock taken
-     * for each bind and released before {@code afterEachBind} runs, so a table is applied
-     * between two binds. Returns the binds attempted.
-     */
+    /** One retry pass of {@link Binder#retry}, stopped by a handover or shutdown; returns the binds attempted. */
     int retryFailedBinds(Runnable afterEachBind) {
-        if (failures.isEmpty()) {
-            return 0;
-        }
-        int attempted = 0;
-        for (Listener.Claim claim : retries.next(failures.keySet())) {
-            synchronized (this) {
-                if (!accepting) {
-                    break;
-                }
-                if (!failures.containsKey(claim)) {
-                    continue;
-                }
-                attempt(List.of(claim));
-                attempted++;
-            }
-            afterEachBind.run();
-        }
-        synchronized (this) {
-            events.flush(RETRY_SECONDS);
-        }
-        return attempted;
+        return binder.retry(() -> accepting, afterEachBind);
     }
 
     /** The addresses that could not be bound, in service-port order. */
     public synchronized List<BindFailure> bindFailures() {
-        return sortedFailures();
-    }
-
-    private List<BindFailure> sortedFailures() {
-        List<BindFailure> list = new ArrayList<>(failures.values());
-        list.sort(Comparator.comparing(BindFailure::key).thenComparing(f -> f.address().toString()));
-        return list;
+        return binder.sortedFailures();
     }
 
     /** The addresses listened on, TCP and UDP alike. */
     public synchronized Set<InetSocketAddress> boundAddresses() {
-        return bound();
-    }
-
-    /** Listeners whose bind completed; during a reconcile, binds in flight are left out. */
-    private Set<InetSocketAddress> bound() {
-        Set<InetSocketAddress> bound = new HashSet<>();
-        for (Listener listener : listeners.values()) {
-            ChannelFuture bind = listener.bind;
-            if (bind != null && bind.isSuccess()) {
-                bound.add(listener.address.socket());
-            }
-        }
-        return Set.copyOf(bound);
+        return binder.bound();
     }
 
     /** The bound addresses and bind failures as they are now; takes no lock, so a reconcile may be half seen. */
     public ListenerStatus status() {
-        return new ListenerStatus(bound(), sortedFailures());
+        return new ListenerStatus(binder.bound(), binder.sortedFailures());
     }
 
     /** The slot of every service port, whose counts {@code /metrics} reads; takes no lock. */
@@ -617,7 +322,7 @@ public final class ListenerSet implements TableListener, AutoCloseable {
      * shutdown. Established connections continue.
      */
     public synchronized void stopAccepting() {
-        if (!accepting && listeners.isEmpty()) {
+        if (!accepting && binder.listeners.isEmpty()) {
             return;
         }
         accepting = false;
@@ -627,15 +332,15 @@ public final class ListenerSet implements TableListener, AutoCloseable {
             captured.connectionGroups().stream().filter(g -> !g.isEmpty()).forEach(orphans::add);
         }
         List<ChannelFuture> closing = new ArrayList<>();
-        for (Listener listener : listeners.values()) {
+        for (Listener listener : binder.listeners.values()) {
             closing.add(listener.channel().close());
             if (!listener.connections.isEmpty()) {
                 orphans.add(listener.connections);
             }
         }
         closing.forEach(ChannelFuture::awaitUninterruptibly);
-        listeners.clear();
-        failures.clear();
+        binder.listeners.clear();
+        binder.failures.clear();
         log.info("stopped accepting; {} connections still open", gate.active());
     }
 
@@ -670,14 +375,14 @@ public final class ListenerSet implements TableListener, AutoCloseable {
 
     /** The listening channel for an address, for tests that check a channel survives a reconcile. */
     synchronized Channel listenerChannel(Protocol protocol, InetSocketAddress address) {
-        Listener listener = listeners.get(new Listener.Address(protocol, address));
+        Listener listener = binder.listeners.get(new Listener.Address(protocol, address));
         return listener == null ? null : listener.channel();
     }
 
     /** Every open accepted TCP connection. */
     synchronized List<Channel> connections() {
         List<Channel> all = new ArrayList<>();
-        for (Listener listener : listeners.values()) {
+        for (Listener listener : binder.listeners.values()) {
             all.addAll(listener.connections);
         }
         orphans.forEach(all::addAll);
