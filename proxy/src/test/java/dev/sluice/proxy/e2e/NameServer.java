@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 
 /**
  * A stand-in for a pod's server, run in the backends namespace as its own JVM: on
@@ -41,7 +42,8 @@ public final class NameServer {
         // Runs until the test destroys the process; the accept threads keep the JVM alive.
     }
 
-    private static byte[] ipv4(String text) {
+    /** An IPv4 literal's bytes, parsed without a name look-up. */
+    static byte[] ipv4(String text) {
         String[] parts = text.split("\\.");
         byte[] bytes = new byte[4];
         for (int i = 0; i < 4; i++) {
@@ -51,10 +53,15 @@ public final class NameServer {
     }
 
     private static void accept(ServerSocket server, String name) {
+        accept(server, name, NameServer::serve);
+    }
+
+    /** Serves every connection the server accepts on a thread of its own, until it is closed. */
+    static void accept(ServerSocket server, String name, BiConsumer<Socket, String> serve) {
         while (true) {
             try {
                 Socket socket = server.accept();
-                new Thread(() -> serve(socket, name), "serve-" + name).start();
+                new Thread(() -> serve.accept(socket, name), "serve-" + name).start();
             } catch (IOException e) {
                 return;
             }

@@ -27,38 +27,18 @@ public final class PeerServer {
         for (String arg : args) {
             int equals = arg.indexOf('=');
             int colon = arg.lastIndexOf(':', equals);
-            InetSocketAddress address = new InetSocketAddress(InetAddress.getByAddress(ipv4(arg.substring(0, colon))),
-                    Integer.parseInt(arg.substring(colon + 1, equals)));
+            InetAddress ip = InetAddress.getByAddress(NameServer.ipv4(arg.substring(0, colon)));
+            InetSocketAddress address = new InetSocketAddress(ip, Integer.parseInt(arg.substring(colon + 1, equals)));
             String name = arg.substring(equals + 1);
             ServerSocket server = new ServerSocket();
             server.setReuseAddress(true);
             server.bind(address, 128);
             DatagramSocket datagrams = new DatagramSocket(address);
-            new Thread(() -> accept(server, name), "tcp-" + name).start();
+            new Thread(() -> NameServer.accept(server, name, PeerServer::serve), "tcp-" + name).start();
             new Thread(() -> echo(datagrams, name), "udp-" + name).start();
         }
         System.out.println("ready");
         System.out.flush();
-    }
-
-    private static byte[] ipv4(String text) {
-        String[] parts = text.split("\\.");
-        byte[] bytes = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            bytes[i] = (byte) Integer.parseInt(parts[i]);
-        }
-        return bytes;
-    }
-
-    private static void accept(ServerSocket server, String name) {
-        while (true) {
-            try {
-                Socket socket = server.accept();
-                new Thread(() -> serve(socket, name), "serve-" + name).start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private static void serve(Socket socket, String name) {
