@@ -48,7 +48,7 @@ public final class ServiceCounters {
     }
 
     void refuse(Refusal reason) {
-        counts.getAndIncrement(refused(reason));
+        increment(refused(reason));
     }
 
     /** Adds every count to {@code totals}, index by index. */
