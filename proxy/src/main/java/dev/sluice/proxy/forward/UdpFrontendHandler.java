@@ -46,27 +46,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
         this.service = service;
     }
 
+    /** A datagram for this frontend, from its own listener or a shared transparent one: relays it on its flow. */
     @Override
     public void receive(DatagramPacket packet) {
-        channelRead(null, packet);
-    }
-
-    @Override
-    public void closeFlows() {
-        channelInactive(null);
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        listener = ctx.channel();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof DatagramPacket packet)) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
         UdpFlow flow = flows.get(packet.sender());
         if (flow == null) {
             flow = open(packet.sender());
@@ -77,6 +59,27 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
         }
         counters.add(ServiceCounters.BYTES_TO_BACKEND, packet.content().readableBytes());
         flow.send(packet.content());
+    }
+
+    @Override
+    public void closeFlows() {
+        for (UdpFlow flow : new ArrayList<>(flows.values())) {
+            flow.close();
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        listener = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof DatagramPacket packet) {
+            receive(packet);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     private UdpFlow open(InetSocketAddress sender) {
@@ -168,9 +171,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter implements C
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        for (UdpFlow flow : new ArrayList<>(flows.values())) {
-            flow.close();
-        }
+        closeFlows();
     }
 
     @Override
