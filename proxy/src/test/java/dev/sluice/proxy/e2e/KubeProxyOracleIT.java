@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sluice.proxy.e2e.OracleCase.Hints;
 import dev.sluice.proxy.e2e.OracleCase.Shape;
 import dev.sluice.proxy.iface.NetworkNamespace;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,7 +104,8 @@ class KubeProxyOracleIT {
             Explain explain = Explain.run(cluster.kubeconfig(), "node-a", "--nodeport-addresses", NODE_IP + "/32");
             Map<String, Set<String>> sluice = withoutTypes(explain.frontends());
             assertThat(sluice.size()).as("frontends explained").isGreaterThan(expectedFrontends);
-            assertThat(sluice.get(named)).as("the named targetPort's endpoints").hasSize(3);
+            assertThat(sluice.get(named)).as(() -> "the named targetPort's endpoints; its Pods: " + namedPods())
+                    .hasSize(3);
             assertThat(differences(kubeProxy, sluice, withoutTypes(explain.owners())))
                     .as("seed " + SEED + " (cases in " + work + "): frontend service: kube-proxy | sluice").isEmpty();
         });
@@ -148,5 +150,18 @@ class KubeProxyOracleIT {
             }
         }
         return differences;
+    }
+
+    /** The named Deployment's Pods with node, address and phase, to explain a failure. */
+    private static String namedPods() {
+        try {
+            return cluster.kubectl("get", "pods", "-l", "app=named", "-o", "jsonpath={range .items[*]}"
+                    + "{.metadata.name} {.spec.nodeName} {.status.podIP} {.status.phase}; {end}");
+        } catch (IOException e) {
+            return "(not read: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(not read: interrupted)";
+        }
     }
 }
